@@ -1,0 +1,190 @@
+package account
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/reelmart/reelmart"
+	"github.com/reelmart/reelmart/platform/db"
+)
+
+// Config holds the account rules that an operator may tune.
+type Config struct {
+	SessionTTL time.Duration // how long a sign-in lasts; default 30 days
+
+	// Login throttling: at most this many failed logins per window, counted
+	// separately per client IP and per account email.
+	ThrottleWindow      time.Duration // default 15 minutes
+	MaxFailuresPerIP    int           // default 30
+	MaxFailuresPerEmail int           // default 10
+
+	// Hasher turns passwords into stored hashes; nil means the production argon2id settings.
+	Hasher *Hasher
+}
+
+func (c Config) withDefaults() Config {
+	if c.SessionTTL <= 0 {
+		c.SessionTTL = 30 * 24 * time.Hour
+	}
+	if c.ThrottleWindow <= 0 {
+		c.ThrottleWindow = 15 * time.Minute
+	}
+	if c.MaxFailuresPerIP <= 0 {
+		c.MaxFailuresPerIP = 30
+	}
+	if c.MaxFailuresPerEmail <= 0 {
+		c.MaxFailuresPerEmail = 10
+	}
+	if c.Hasher == nil {
+		c.Hasher = NewHasher(DefaultHashParams)
+	}
+	return c
+}
+
+// Service registers users, signs them in and out, and keeps the follow graph.
+type Service struct {
+	db  *db.DB
+	cfg Config
+	now func() time.Time
+}
+
+// NewService returns a Service on d. now is the clock (time.Now in production).
+func NewService(d *db.DB, cfg Config, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{db: d, cfg: cfg.withDefaults(), now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
+}
+
+// Errors with stable codes that clients can act on.
+var (
+	ErrEmailTaken   = &reelmart.Error{Kind: reelmart.KindConflict, Code: "email_taken", Message: "an account with this email already exists"}
+	ErrHandleTaken  = &reelmart.Error{Kind: reelmart.KindConflict, Code: "handle_taken", Message: "this handle is taken"}
+	ErrBadLogin     = &reelmart.Error{Kind: reelmart.KindUnauthenticated, Code: "invalid_credentials", Message: "the email or password is wrong"}
+	ErrUserNotFound = &reelmart.Error{Kind: reelmart.KindNotFound, Code: "user_not_found", Message: "no such user"}
+)
+
+// Register creates a user and signs them in. It returns a validation error
+// naming each bad field, ErrEmailTaken or ErrHandleTaken for duplicates.
+func (s *Service) Register(ctx context.Context, r Registration, client Client) (User, Session, error) {
+	r.normalize()
+	if err := r.validate(); err != nil {
+		return User{}, Session{}, err
+	}
+	hash, err := s.cfg.Hasher.Hash(ctx, r.Password)
+	if err != nil {
+		return User{}, Session{}, fmt.Errorf("account: hash password: %w", err)
+	}
+	now := s.now()
+	u := User{ID: reelmart.NewID(), Email: r.Email, Handle: r.Handle, DisplayName: r.DisplayName, CreatedAt: now}
+	var sess Session
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO users (id, email, email_norm, handle, display_name, password_hash, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`,
+			u.ID, u.Email, normEmail(u.Email), u.Handle, u.DisplayName, hash, now)
+		if cols, ok := db.UniqueViolation(err); ok {
+			if strings.Contains(cols, "email") {
+				return ErrEmailTaken
+			}
+			return ErrHandleTaken
+		}
+		if err != nil {
+			return fmt.Errorf("account: insert user: %w", err)
+		}
+		sess, err = s.createSession(ctx, tx, u.ID, client)
+		return err
+	})
+	if err != nil {
+		return User{}, Session{}, err
+	}
+	return u, sess, nil
+}
+
+// User returns the user with id (email included), or ErrUserNotFound.
+func (s *Service) User(ctx context.Context, id string) (User, error) {
+	return s.userBy(ctx, s.db, "id", id)
+}
+
+func (s *Service) userBy(ctx context.Context, q db.Querier, column, value string) (User, error) {
+	var u User
+	err := q.QueryRowContext(ctx, `SELECT id, email, handle, display_name, created_at FROM users WHERE `+column+` = $1`, value).
+		Scan(&u.ID, &u.Email, &u.Handle, &u.DisplayName, &u.CreatedAt)
+	if errors.Is(err, db.ErrNoRows) {
+		return User{}, ErrUserNotFound
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("account: load user by %s: %w", column, err)
+	}
+	u.CreatedAt = u.CreatedAt.UTC()
+	return u, nil
+}
+
+// Delete removes the user and everything that hangs off the account
+// (sessions, follows), after checking their password. It returns ErrBadLogin
+// for a wrong password.
+func (s *Service) Delete(ctx context.Context, userID, password string) error {
+	var hash string
+	err := s.db.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = $1`, userID).Scan(&hash)
+	if errors.Is(err, db.ErrNoRows) {
+		return ErrUserNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("account: load password hash: %w", err)
+	}
+	ok, err := s.cfg.Hasher.Verify(ctx, password, hash)
+	if err != nil {
+		return fmt.Errorf("account: verify password: %w", err)
+	}
+	if !ok {
+		return ErrBadLogin
+	}
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM users WHERE id = $1`, userID); err != nil {
+		return fmt.Errorf("account: delete user: %w", err)
+	}
+	return nil
+}
+
+// Export returns everything kept about the user.
+func (s *Service) Export(ctx context.Context, userID string) (Export, error) {
+	u, err := s.User(ctx, userID)
+	if err != nil {
+		return Export{}, err
+	}
+	ex := Export{User: u}
+	if ex.Following, err = s.listUsers(ctx, `SELECT u.id, u.handle, u.display_name, u.created_at FROM follows f
+		JOIN users u ON u.id = f.followee_id WHERE f.follower_id = $1 ORDER BY f.created_at`, userID); err != nil {
+		return Export{}, err
+	}
+	if ex.Followers, err = s.listUsers(ctx, `SELECT u.id, u.handle, u.display_name, u.created_at FROM follows f
+		JOIN users u ON u.id = f.follower_id WHERE f.followee_id = $1 ORDER BY f.created_at`, userID); err != nil {
+		return Export{}, err
+	}
+	if ex.Sessions, err = s.sessions(ctx, userID); err != nil {
+		return Export{}, err
+	}
+	return ex, nil
+}
+
+func (s *Service) listUsers(ctx context.Context, query string, args ...any) ([]User, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("account: list users: %w", err)
+	}
+	defer rows.Close()
+	users := []User{}
+	for rows.Next() {
+		var u User
+		if err := rows.Scan(&u.ID, &u.Handle, &u.DisplayName, &u.CreatedAt); err != nil {
+			return nil, fmt.Errorf("account: scan user: %w", err)
+		}
+		u.CreatedAt = u.CreatedAt.UTC()
+		users = append(users, u)
+	}
+	return users, rows.Err()
+}
+
+func normEmail(email string) string { return strings.ToLower(email) }

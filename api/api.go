@@ -1,0 +1,115 @@
+// Package api maps HTTP to the domain services: a gin router under /api/v1
+// with request ids, structured logs, metrics, body limits, panic recovery and
+// RFC 9457 problem+json for every error. Handlers stay thin: they decode,
+// call a Service and encode.
+package api
+
+import (
+	"context"
+	_ "embed"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/reelmart/reelmart"
+	"github.com/reelmart/reelmart/account"
+)
+
+// OpenAPI is the API contract, served at /api/openapi.yaml and checked against real responses in tests.
+//
+//go:embed openapi.yaml
+var OpenAPI []byte
+
+// Check is one backend that /readyz pings.
+type Check struct {
+	Name string
+	Ping func(ctx context.Context) error
+}
+
+// Deps is what the API needs from the rest of the service.
+type Deps struct {
+	Log      *slog.Logger
+	Accounts *account.Service
+	Checks   []Check
+	Metrics  *prometheus.Registry // the registry /metrics serves; the API adds its HTTP metrics to it
+
+	// Blob, when set, serves signed local-disk object URLs under /blob/.
+	Blob http.Handler
+
+	MaxBodyBytes int64 // cap on JSON request bodies; default 1 MiB
+}
+
+// Server is the HTTP API.
+type Server struct {
+	log      *slog.Logger
+	accounts *account.Service
+	checks   []Check
+	maxBody  int64
+	engine   *gin.Engine
+}
+
+// New returns the API server wired to deps.
+func New(deps Deps) *Server {
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{log: deps.Log, accounts: deps.Accounts, checks: deps.Checks, maxBody: deps.MaxBodyBytes}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = 1 << 20
+	}
+	if deps.Metrics == nil {
+		deps.Metrics = prometheus.NewRegistry()
+	}
+	metrics := newHTTPMetrics(deps.Metrics)
+
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.ContextWithFallback = true
+	_ = e.SetTrustedProxies(nil) // the client IP is the peer address; no proxy headers are believed
+	e.Use(withRequestID, s.logRequests, metrics.observe, s.recoverPanics)
+	e.NoRoute(func(c *gin.Context) {
+		writeProblem(c, reelmart.Errorf(reelmart.KindNotFound, "route_not_found", "no endpoint at %s", c.Request.URL.Path))
+	})
+	e.NoMethod(func(c *gin.Context) {
+		writeProblem(c, &reelmart.Error{Kind: reelmart.KindMethodNotAllowed, Code: "method_not_allowed", Message: c.Request.Method + " is not allowed here"})
+	})
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(deps.Metrics, promhttp.HandlerOpts{Registry: deps.Metrics})))
+	e.GET("/api/openapi.yaml", serveOpenAPI)
+	if deps.Blob != nil {
+		blob := gin.WrapH(http.StripPrefix("/blob", deps.Blob))
+		e.GET("/blob/*key", blob)
+		e.HEAD("/blob/*key", blob)
+	}
+
+	v1 := e.Group("/api/v1", s.limitBody, s.optionalUser)
+	v1.POST("/auth/register", s.register)
+	v1.POST("/auth/login", s.login)
+	v1.POST("/auth/logout", s.requireUser, s.logout)
+	v1.GET("/me", s.requireUser, s.me)
+	v1.GET("/me/export", s.requireUser, s.export)
+	v1.DELETE("/me", s.requireUser, s.deleteMe)
+	v1.GET("/users/:id", s.profile)
+	v1.PUT("/users/:id/follow", s.requireUser, s.follow)
+	v1.DELETE("/users/:id/follow", s.requireUser, s.unfollow)
+
+	s.engine = e
+	return s
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// Routes lists every registered method and path template, for checking the spec against the router.
+func (s *Server) Routes() []gin.RouteInfo { return s.engine.Routes() }
+
+func serveOpenAPI(c *gin.Context) {
+	c.Header("Cache-Control", "no-cache")
+	c.Data(http.StatusOK, "application/yaml", OpenAPI)
+}
