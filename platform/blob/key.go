@@ -5,6 +5,10 @@ import (
 	"strings"
 )
 
+// MaxSegment is the longest segment a key may have. File systems cap a file
+// name at 255 bytes; the rest is room for an engine's own suffixes.
+const MaxSegment = 200
+
 // ValidateKey returns an error wrapping ErrInvalidKey if key breaks the key rules.
 func ValidateKey(key string) error {
 	if key == "" || len(key) > 1024 {
@@ -21,6 +25,9 @@ func ValidateKey(key string) error {
 	for _, seg := range strings.Split(key, "/") {
 		if seg == "" || seg == "." || seg == ".." {
 			return fmt.Errorf("%w: %q has an empty, . or .. segment", ErrInvalidKey, key)
+		}
+		if len(seg) > MaxSegment {
+			return fmt.Errorf("%w: %q has a segment longer than %d bytes", ErrInvalidKey, key, MaxSegment)
 		}
 	}
 	return nil
