@@ -32,7 +32,9 @@ const (
 	Time
 )
 
-// Field declares one field of a Schema. Boost weights a Text field in relevance (0 means 1).
+// Field declares one field of a Schema. Name is 1–64 characters of a–z, 0–9
+// and '_', starting with a letter. Boost weights a Text field in relevance
+// (0 means 1).
 type Field struct {
 	Name  string
 	Type  FieldType
@@ -44,17 +46,20 @@ type Schema struct {
 	Fields []Field
 }
 
-// Document is one indexed record. Fields maps schema field names to values:
-// string for Text and Keyword ([]string for several keywords), float64 or int
-// for Number, bool for Bool, time.Time for Time.
+// Document is one indexed record. ID is 1–512 bytes of UTF-8. Fields maps
+// schema field names to values: string for Text and Keyword ([]string for
+// several keywords; each at most 32766 bytes), any Go integer or finite float
+// for Number, bool for Bool, time.Time for Time (kept to the millisecond,
+// years 1678–2261). A nil value is the same as an absent field.
 type Document struct {
 	ID     string
 	Fields map[string]any
 }
 
 // Filter restricts results. Exactly one of its forms is set:
-// Values (field equals any of them; for Keyword and Bool fields), or Min/Max
-// (inclusive range; for Number and Time fields; nil means unbounded).
+// Values (field equals any of them; for Keyword and Bool fields, of type
+// string and bool), or Min/Max (inclusive range; for Number and Time fields,
+// numbers and time.Time; nil means unbounded). Filters do not change scores.
 type Filter struct {
 	Field  string
 	Values []any
@@ -63,15 +68,21 @@ type Filter struct {
 }
 
 // Sort orders results by a Keyword, Number or Time field. With no Sort,
-// results come by relevance to Query.Text (then by ID for ties).
+// results come by relevance to Query.Text. Ties are always broken by ID,
+// ascending, so that paging is stable. Documents without the field come last
+// in either direction; a field with several keywords sorts by its smallest
+// ascending and its largest descending. Keywords compare as bytes.
 type Sort struct {
 	Field string
 	Desc  bool
 }
 
-// Query asks an index for matching documents. An empty Text matches every
-// document that passes the filters. Size defaults to 20 and is capped at 1000;
-// From skips that many results (paging).
+// Query asks an index for matching documents. An empty (or blank) Text
+// matches every document that passes the filters; otherwise a document
+// matches if any Text field shares a term with Text after English analysis
+// (lower case, stop words dropped, Porter stemming). Size defaults to 20 and
+// is capped at 1000; From skips that many results (paging); From+Size may not
+// exceed 10,000.
 type Query struct {
 	Text    string
 	Filters []Filter
@@ -81,7 +92,8 @@ type Query struct {
 }
 
 // Hit is one result. Fields holds the stored fields as they were upserted
-// (Number values come back as float64, Time as time.Time).
+// (Number values come back as float64, Time as time.Time in UTC). Score is
+// comparable only within one result and differs between engines.
 type Hit struct {
 	ID     string
 	Score  float64
@@ -95,19 +107,27 @@ type Result struct {
 }
 
 // Index is a search engine holding named indexes. Implementations are safe
-// for concurrent use.
+// for concurrent use. An index name is 1–100 characters of a–z, 0–9, '_' and
+// '-', starting with a letter or digit; any other name gives ErrInvalid.
+// Every method that takes a name returns ErrNotFound (wrapped) for an index
+// that does not exist, except Ensure and Drop.
 type Index interface {
 	// Ensure creates the named index with schema if it does not exist. It is
-	// idempotent; it does not migrate an existing index to a new schema.
+	// idempotent; it does not migrate an existing index to a new schema: the
+	// schema the index was created with stays in force (Drop and rebuild to
+	// change it). A bad schema gives ErrInvalid.
 	Ensure(ctx context.Context, name string, schema Schema) error
 
-	// Upsert adds or replaces documents by ID.
+	// Upsert adds or replaces documents by ID; a replaced document is not
+	// merged with the old one. All documents are checked first: one that
+	// breaks the schema gives ErrInvalid and nothing is written.
 	Upsert(ctx context.Context, name string, docs ...Document) error
 
 	// Delete removes documents by ID; missing IDs are ignored.
 	Delete(ctx context.Context, name string, ids ...string) error
 
-	// Search runs q against the named index.
+	// Search runs q against the named index. A filter or sort the schema does
+	// not allow, or bad paging, gives ErrInvalid.
 	Search(ctx context.Context, name string, q Query) (Result, error)
 
 	// Refresh makes every write before it visible to Search. Engines that are
@@ -120,6 +140,6 @@ type Index interface {
 	// Ping checks that the engine is reachable.
 	Ping(ctx context.Context) error
 
-	// Close releases resources.
+	// Close releases resources; the Index is not used after it.
 	Close() error
 }

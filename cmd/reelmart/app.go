@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/reelmart/reelmart/account"
+	"github.com/reelmart/reelmart/api"
+	"github.com/reelmart/reelmart/platform/blob"
+	"github.com/reelmart/reelmart/platform/db"
+	"github.com/reelmart/reelmart/platform/search"
+)
+
+// Main is one wired process: its backends and the services built on them.
+type Main struct {
+	Config   *Config
+	Log      *slog.Logger
+	DB       *db.DB
+	Blob     blob.Store
+	BlobHTTP http.Handler // signed-URL server for local-disk blobs; nil on S3
+	Search   search.Index
+	Accounts *account.Service
+	Metrics  *prometheus.Registry
+}
+
+// open connects every backend and builds the services. Any failure is a
+// *backendError naming the variable to fix; what was opened is closed again.
+func open(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
+	m := &Main{Config: cfg, Log: slog.New(slog.NewJSONHandler(stderr, nil))}
+	var err error
+	if m.DB, err = openDB(ctx, cfg); err != nil {
+		return nil, err
+	}
+	if m.Blob, m.BlobHTTP, err = openBlob(ctx, cfg); err != nil {
+		m.Close()
+		return nil, err
+	}
+	if m.Search, err = openSearch(ctx, cfg); err != nil {
+		m.Close()
+		return nil, err
+	}
+	m.Accounts = account.NewService(m.DB, account.Config{}, time.Now)
+	m.Metrics = prometheus.NewRegistry()
+	m.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m, nil
+}
+
+// Close releases every backend that was opened.
+func (m *Main) Close() {
+	if m.Search != nil {
+		_ = m.Search.Close()
+	}
+	if m.DB != nil {
+		_ = m.DB.Close()
+	}
+}
+
+// checks are what /readyz pings.
+func (m *Main) checks() []api.Check {
+	return []api.Check{
+		{Name: "database", Ping: m.DB.PingContext},
+		{Name: "blob", Ping: m.Blob.Ping},
+		{Name: "search", Ping: m.Search.Ping},
+	}
+}
+
+// startupError prints err as one line for the operator and returns the exit code.
+func startupError(stderr io.Writer, cmd string, err error) int {
+	fmt.Fprintf(stderr, "reelmart %s: %s\n", cmd, oneLine(err.Error()))
+	var be *backendError
+	if errors.As(err, &be) {
+		return exitConfig
+	}
+	return exitFailure
+}
+
+// sweepEvery runs fn now and then every interval until ctx ends, logging failures.
+func sweepEvery(ctx context.Context, log *slog.Logger, name string, interval time.Duration, fn func(context.Context) (int64, error)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		n, err := fn(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("sweep failed", "sweep", name, "err", err)
+		case n > 0:
+			log.Info("sweep removed rows", "sweep", name, "rows", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// oneLine folds a multi-line driver message (pgx lists each connection
+// attempt on its own line) into one line, dropping repeated parts.
+func oneLine(msg string) string {
+	seen := map[string]bool{}
+	var parts []string
+	for _, p := range strings.Split(msg, "\n") {
+		p = strings.TrimSpace(p)
+		if p != "" && !seen[p] {
+			seen[p] = true
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, " ")
+}

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Config is the whole configuration of a reelmart process.
+type Config struct {
+	Addr        string
+	DataDir     string
+	DatabaseURL string
+	BlobURL     string
+	SearchURL   string
+	PublicURL   string
+	Currency    string
+	Workers     int
+}
+
+var errHelp = errors.New("help requested")
+
+// setting is one configuration value: its flag, its variable and its default.
+type setting struct {
+	flag, env, def, help string
+	dst                  *string
+}
+
+// parseConfig reads the REELMART_* variables, then the flags in args (which
+// win), and validates the result. It returns the arguments left after the
+// flags, and an error naming the variable for any bad value.
+func parseConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer) (*Config, []string, error) {
+	var cfg Config
+	var workers string
+	settings := []setting{
+		{"addr", "REELMART_ADDR", "127.0.0.1:8080", "listen address", &cfg.Addr},
+		{"data-dir", "REELMART_DATA_DIR", "./data", "data directory for the embedded backends", &cfg.DataDir},
+		{"database-url", "REELMART_DATABASE_URL", "", "postgres://… (default: SQLite in the data dir)", &cfg.DatabaseURL},
+		{"blob-url", "REELMART_BLOB_URL", "", "s3://KEY:SECRET@host:port/bucket?secure=false (default: a folder in the data dir)", &cfg.BlobURL},
+		{"search-url", "REELMART_SEARCH_URL", "", "http://host:9200 for Elasticsearch (default: Bleve in the data dir)", &cfg.SearchURL},
+		{"public-url", "REELMART_PUBLIC_URL", "", "URL browsers reach this server at (default http://<addr>)", &cfg.PublicURL},
+		{"currency", "REELMART_CURRENCY", "USD", "ISO 4217 currency code of the deployment", &cfg.Currency},
+		{"workers", "REELMART_WORKERS", "1", "background workers in this process", &workers},
+	}
+	fs := flag.NewFlagSet("reelmart "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	for _, s := range settings {
+		def := s.def
+		if v := getenv(s.env); v != "" {
+			def = v
+		}
+		fs.StringVar(s.dst, s.flag, def, s.help+" ($"+s.env+")")
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: reelmart %s [flags]\n\nFlags (each also a REELMART_* variable):\n", cmd)
+		fs.PrintDefaults()
+	}
+	// Flags may come before or after positional arguments ("migrate status --data-dir x").
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, nil, errHelp
+			}
+			return nil, nil, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	n, err := strconv.Atoi(workers)
+	if err != nil || n < 0 || n > 64 {
+		return nil, nil, fmt.Errorf("REELMART_WORKERS: %q is not a whole number from 0 to 64", workers)
+	}
+	cfg.Workers = n
+	if err := cfg.validate(); err != nil {
+		return nil, nil, err
+	}
+	return &cfg, positional, nil
+}
+
+func (c *Config) validate() error {
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return fmt.Errorf("REELMART_ADDR: %q is not host:port: %v", c.Addr, err)
+	}
+	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		return fmt.Errorf("REELMART_ADDR: %q has no valid port", c.Addr)
+	}
+	if c.DataDir == "" {
+		return errors.New("REELMART_DATA_DIR: must not be empty")
+	}
+	if c.PublicURL == "" {
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "127.0.0.1"
+		}
+		c.PublicURL = "http://" + net.JoinHostPort(host, port)
+	}
+	u, err := url.Parse(c.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("REELMART_PUBLIC_URL: %q is not an absolute http(s) URL", c.PublicURL)
+	}
+	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
+	if !isCurrencyCode(c.Currency) {
+		return fmt.Errorf("REELMART_CURRENCY: %q is not a three-letter ISO 4217 code like USD", c.Currency)
+	}
+	return nil
+}
+
+func isCurrencyCode(s string) bool {
+	if len(s) != 3 {
+		return false
+	}
+	for i := 0; i < 3; i++ {
+		if s[i] < 'A' || s[i] > 'Z' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/reelmart/reelmart/api"
+)
+
+func serve(ctx context.Context, cfg *Config, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		fmt.Fprintf(stderr, "reelmart serve: unexpected argument %q\n", args[0])
+		return exitConfig
+	}
+	// Claim the port first: a clash is the cheapest mistake to report.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return startupError(stderr, "serve", &backendError{"REELMART_ADDR", err})
+	}
+	defer ln.Close()
+	m, err := open(ctx, cfg, stderr)
+	if err != nil {
+		return startupError(stderr, "serve", err)
+	}
+	defer m.Close()
+	if err := m.DB.Migrate(ctx, m.Log); err != nil {
+		return startupError(stderr, "serve", &backendError{"REELMART_DATABASE_URL", err})
+	}
+	handler := api.New(api.Deps{
+		Log:      m.Log,
+		Accounts: m.Accounts,
+		Checks:   m.checks(),
+		Metrics:  m.Metrics,
+		Blob:     m.BlobHTTP,
+	})
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+
+	var wg sync.WaitGroup
+	bg, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		sweepEvery(bg, m.Log, "sessions", time.Hour, m.Accounts.Sweep)
+	}()
+
+	m.Log.Info("reelmart serving", "addr", ln.Addr().String(), "public_url", cfg.PublicURL,
+		"database", m.DB.String(), "workers", cfg.Workers, "currency", cfg.Currency)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	select {
+	case err := <-errc:
+		stopBackground()
+		wg.Wait()
+		m.Log.Error("server stopped", "err", err)
+		return exitFailure
+	case <-ctx.Done():
+	}
+	m.Log.Info("shutting down: finishing requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err = srv.Shutdown(shutdownCtx)
+	stopBackground()
+	wg.Wait()
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		m.Log.Error("shutdown", "err", err)
+		return exitFailure
+	}
+	m.Log.Info("stopped")
+	return exitOK
+}
