@@ -45,14 +45,14 @@ func (c *clock) add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c
 // harness runs the real API on a real database and checks every response
 // against api/openapi.yaml, so the spec cannot drift from the code.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	db     *db.DB
 	srv    *api.Server
 	clock  *clock
 	checks []api.Check
 }
 
-func newHarness(t *testing.T, d *db.DB, checks ...api.Check) *harness {
+func newHarness(t testing.TB, d *db.DB, checks ...api.Check) *harness {
 	t.Helper()
 	c := &clock{t: time.Now().UTC()}
 	accounts := account.NewService(d, account.Config{

@@ -113,4 +113,3 @@ func (s *Server) logPanic(c *gin.Context, v any, stack []byte) {
 	s.log.ErrorContext(c.Request.Context(), "panic serving request",
 		"request_id", requestID(c), "route", c.FullPath(), "panic", v, "stack", string(stack))
 }
-
