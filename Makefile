@@ -8,7 +8,7 @@ GOTEST      := $(GO) test -count=1 -timeout 30m
 # Every recipe line that needs the test servers' addresses starts with this.
 WITH_SERVICES := eval "$$(scripts/services.sh env)" &&
 
-.PHONY: all build run test vet unit services-up services-down services-status lint fuzz bench clean help
+.PHONY: all build run test vet deps services-up services-down services-status lint fuzz bench bench-transcode clean help
 
 all: build
 
@@ -21,7 +21,11 @@ help:
 	@echo "make fuzz           run each fuzz target for FUZZTIME (default 30s)"
 	@echo "make bench          run the benchmarks"
 
-build:
+# Debian packages for cgo (FFmpeg 5.1 dev libraries), media tests (ffmpeg CLI) and browser tests (chromium).
+deps:
+	scripts/deps.sh
+
+build: deps
 	$(GO) build -trimpath -o $(BIN) ./cmd/reelmart
 
 # The embedded defaults open nothing external: data lives in ./data.
@@ -37,12 +41,12 @@ services-down:
 services-status:
 	scripts/services.sh status
 
-vet:
+vet: deps
 	$(GO) vet ./...
 
 # Every package's tests, with the race detector, against the real servers.
 # An integration test whose server is missing fails and says how to start it.
-test: services-up vet
+test: deps services-up vet
 	$(WITH_SERVICES) $(GOTEST) -race ./...
 
 lint: vet
@@ -57,6 +61,10 @@ fuzz:
 
 bench: services-up
 	$(WITH_SERVICES) $(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Reelmart's transcode against one ffmpeg CLI command on the same clip, same ladder, same run.
+bench-transcode: deps
+	$(GO) test -run '^$$' -bench '^BenchmarkTranscode' -benchtime 1x -timeout 30m ./media/transcode
 
 clean:
 	rm -rf bin
