@@ -46,12 +46,17 @@ func (s *Service) Profile(ctx context.Context, id, viewerID string) (Profile, er
 	if err != nil {
 		return Profile{}, err
 	}
+	return s.ProfileOf(ctx, u, viewerID)
+}
+
+// ProfileOf is Profile for a user already loaded (the caller, on /me), saving a query.
+func (s *Service) ProfileOf(ctx context.Context, u User, viewerID string) (Profile, error) {
 	p := Profile{User: u.Public()}
 	var following int
-	err = s.db.QueryRowContext(ctx, `SELECT
+	err := s.db.QueryRowContext(ctx, `SELECT
 		(SELECT COUNT(*) FROM follows WHERE followee_id = $1),
 		(SELECT COUNT(*) FROM follows WHERE follower_id = $1),
-		(SELECT COUNT(*) FROM follows WHERE follower_id = $2 AND followee_id = $1)`, id, viewerID).
+		(SELECT COUNT(*) FROM follows WHERE follower_id = $2 AND followee_id = $1)`, u.ID, viewerID).
 		Scan(&p.FollowerCount, &p.FollowingCount, &following)
 	if err != nil {
 		return Profile{}, fmt.Errorf("account: profile counts: %w", err)

@@ -127,7 +127,7 @@ func (s *Server) logout(c *gin.Context) {
 
 func (s *Server) me(c *gin.Context) {
 	u := mustUser(c)
-	p, err := s.accounts.Profile(c.Request.Context(), u.ID, "")
+	p, err := s.accounts.ProfileOf(c.Request.Context(), u, "")
 	if err != nil {
 		s.fail(c, err)
 		return
