@@ -16,6 +16,8 @@ import (
 
 	"github.com/reelmart/reelmart"
 	"github.com/reelmart/reelmart/account"
+	"github.com/reelmart/reelmart/catalog"
+	"github.com/reelmart/reelmart/media"
 )
 
 // OpenAPI is the API contract, served at /api/openapi.yaml and checked against real responses in tests.
@@ -33,6 +35,8 @@ type Check struct {
 type Deps struct {
 	Log      *slog.Logger
 	Accounts *account.Service
+	Catalog  *catalog.Service
+	Media    *media.Service
 	Checks   []Check
 	Metrics  *prometheus.Registry // the registry /metrics serves; the API adds its HTTP metrics to it
 
@@ -46,6 +50,8 @@ type Deps struct {
 type Server struct {
 	log      *slog.Logger
 	accounts *account.Service
+	catalog  *catalog.Service
+	media    *media.Service
 	checks   []Check
 	maxBody  int64
 	engine   *gin.Engine
@@ -54,7 +60,7 @@ type Server struct {
 // New returns the API server wired to deps.
 func New(deps Deps) *Server {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{log: deps.Log, accounts: deps.Accounts, checks: deps.Checks, maxBody: deps.MaxBodyBytes}
+	s := &Server{log: deps.Log, accounts: deps.Accounts, catalog: deps.Catalog, media: deps.Media, checks: deps.Checks, maxBody: deps.MaxBodyBytes}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -98,6 +104,22 @@ func New(deps Deps) *Server {
 	v1.GET("/users/:id", s.profile)
 	v1.PUT("/users/:id/follow", s.requireUser, s.follow)
 	v1.DELETE("/users/:id/follow", s.requireUser, s.unfollow)
+	s.catalogRoutes(e, v1)
+
+	// tus uploads stay outside limitBody (a PATCH carries a video chunk) but not outside auth.
+	uploads := e.Group("/api/v1/uploads", s.optionalUser)
+	uploads.OPTIONS("/", s.tus)
+	uploads.POST("/", s.requireUser, s.tus)
+	uploads.HEAD("/:id", s.requireUser, s.tus)
+	uploads.PATCH("/:id", s.requireUser, s.tus)
+	uploads.DELETE("/:id", s.requireUser, s.tus)
+	v1.POST("/videos", s.requireUser, s.createVideo)
+	v1.GET("/videos/:id", s.getVideo)
+	v1.DELETE("/videos/:id", s.requireUser, s.deleteVideo)
+	v1.PUT("/videos/:id/products", s.requireUser, s.relinkProducts)
+	v1.GET("/videos/:id/hls/*path", s.serveHLS)
+	v1.GET("/videos/:id/poster.jpg", s.servePoster)
+	v1.GET("/users/:id/videos", s.userVideos)
 
 	s.engine = e
 	return s

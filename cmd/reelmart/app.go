@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,8 +17,12 @@ import (
 
 	"github.com/reelmart/reelmart/account"
 	"github.com/reelmart/reelmart/api"
+	"github.com/reelmart/reelmart/catalog"
+	"github.com/reelmart/reelmart/media"
+	"github.com/reelmart/reelmart/media/transcode"
 	"github.com/reelmart/reelmart/platform/blob"
 	"github.com/reelmart/reelmart/platform/db"
+	"github.com/reelmart/reelmart/platform/jobs"
 	"github.com/reelmart/reelmart/platform/search"
 )
 
@@ -28,7 +34,10 @@ type Main struct {
 	Blob     blob.Store
 	BlobHTTP http.Handler // signed-URL server for local-disk blobs; nil on S3
 	Search   search.Index
+	Jobs     *jobs.Queue
 	Accounts *account.Service
+	Media    *media.Service
+	Catalog  *catalog.Service
 	Metrics  *prometheus.Registry
 }
 
@@ -49,13 +58,45 @@ func open(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
 		return nil, err
 	}
 	m.Accounts = account.NewService(m.DB, account.Config{}, time.Now)
+	m.Catalog = catalog.NewService(m.DB, m.Blob, m.Search, catalog.Config{
+		Currency: cfg.Currency, Log: m.Log, ImageURLPrefix: cfg.PublicURL + "/api/v1",
+	}, time.Now)
+	// The queue needs the handlers before the services that enqueue exist;
+	// the closures read the fields once the services are built below.
+	m.Jobs, err = jobs.Open(ctx, m.DB, m.Log, jobs.Kind{
+		Name:        media.TranscodeKind,
+		MaxAttempts: 3,
+		Timeout:     transcodeTimeout + 5*time.Minute,
+		Handler:     func(ctx context.Context, j jobs.Job) error { return m.Media.TranscodeJob(ctx, j) },
+	})
+	if err != nil {
+		m.Close()
+		return nil, &backendError{"REELMART_DATABASE_URL", err}
+	}
+	m.Media, err = media.NewService(media.Deps{
+		DB:         m.DB,
+		Blob:       m.Blob,
+		Transcoder: transcode.Sandbox{Timeout: transcodeTimeout}, // the child is this same binary
+		Jobs:       m.Jobs,
+		Log:        m.Log,
+	}, media.Config{StagingDir: filepath.Join(cfg.DataDir, "uploads"), PublicURL: cfg.PublicURL})
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
 	m.Metrics = prometheus.NewRegistry()
 	m.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m, nil
 }
 
+// transcodeTimeout bounds one sandboxed transcode: a 10-minute 4K upload on two cores fits.
+const transcodeTimeout = 45 * time.Minute
+
 // Close releases every backend that was opened.
 func (m *Main) Close() {
+	if m.Jobs != nil {
+		_ = m.Jobs.Close()
+	}
 	if m.Search != nil {
 		_ = m.Search.Close()
 	}
@@ -116,4 +157,24 @@ func oneLine(msg string) string {
 		}
 	}
 	return strings.Join(parts, " ")
+}
+
+// background runs the periodic sweeps and, with workers > 0, the job queue,
+// until ctx ends. serve runs it beside the API; worker runs only this.
+func (m *Main) background(ctx context.Context, workers int) {
+	var wg sync.WaitGroup
+	run := func(fn func()) {
+		wg.Add(1)
+		go func() { defer wg.Done(); fn() }()
+	}
+	run(func() { sweepEvery(ctx, m.Log, "sessions", time.Hour, m.Accounts.Sweep) })
+	run(func() { sweepEvery(ctx, m.Log, "uploads", time.Hour, m.Media.Sweep) })
+	if workers > 0 {
+		run(func() {
+			if err := m.Jobs.Work(ctx, workers); err != nil {
+				m.Log.Error("job queue stopped", "err", err)
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -33,6 +33,8 @@ Commands:
   migrate   Apply pending database migrations and print the schema version.
             "migrate status" prints the version and the pending count only.
   seed      Load demo content into an empty deployment.
+  reindex   Rebuild the search index from the database (the source of truth).
+  transcode Internal: one sandboxed FFmpeg job, started by serve and worker.
   help      Show this text, or "reelmart help <command>" for a command's flags.
 
 Every command reads the same configuration, each from a REELMART_* variable or
@@ -73,12 +75,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		fmt.Fprint(stdout, usage)
 		return exitOK
+	case "transcode": // internal, needs no configuration
+		return transcodeChild(ctx, rest, stdout, stderr)
 	}
 	commands := map[string]func(context.Context, *Config, []string, io.Writer, io.Writer) int{
 		"serve":   serve,
 		"worker":  worker,
 		"migrate": migrate,
 		"seed":    seed,
+		"reindex": reindex,
 	}
 	fn, ok := commands[cmd]
 	if !ok {

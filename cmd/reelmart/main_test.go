@@ -49,7 +49,7 @@ func TestHelpExplainsEveryCommandAndSetting(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("--help exit %d", code)
 	}
-	for _, want := range []string{"serve", "worker", "migrate", "seed", "REELMART_ADDR", "REELMART_DATA_DIR",
+	for _, want := range []string{"serve", "worker", "migrate", "seed", "reindex", "REELMART_ADDR", "REELMART_DATA_DIR",
 		"REELMART_DATABASE_URL", "REELMART_BLOB_URL", "REELMART_SEARCH_URL", "REELMART_PUBLIC_URL", "REELMART_CURRENCY", "REELMART_WORKERS"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("--help does not mention %s", want)
@@ -125,8 +125,12 @@ func TestMigrateAndSeed(t *testing.T) {
 		t.Fatalf("migrate: %d %s %s", code, out, errOut)
 	}
 	out, _, code = runMain(t, env, "migrate", "status")
-	if code != 0 || !strings.Contains(out, "schema version 1") {
+	if code != 0 || !strings.Contains(out, "schema version ") || strings.Contains(out, "schema version 0") || !strings.Contains(out, " 0 pending") {
 		t.Fatalf("migrate status: %d %s", code, out)
+	}
+	out, _, code = runMain(t, env, "reindex")
+	if code != 0 || !strings.Contains(out, "reindexed 0 products") {
+		t.Fatalf("reindex: %d %s", code, out)
 	}
 	out, _, code = runMain(t, env, "seed")
 	if code != 0 || !strings.Contains(out, "nothing to seed yet") {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+
+	"github.com/reelmart/reelmart/platform/jobs"
 )
 
 // migrate applies pending migrations ("migrate" or "migrate up") or reports
@@ -24,10 +26,18 @@ func migrate(ctx context.Context, cfg *Config, args []string, stdout, stderr io.
 	}
 	defer d.Close()
 	if action == "up" {
-		if err := d.Migrate(ctx, slog.New(slog.NewTextHandler(stderr, nil))); err != nil {
+		log := slog.New(slog.NewTextHandler(stderr, nil))
+		if err := d.Migrate(ctx, log); err != nil {
 			fmt.Fprintf(stderr, "reelmart migrate: %v\n", err)
 			return exitFailure
 		}
+		// The job queue keeps its own tables; opening it migrates them.
+		q, err := jobs.Open(ctx, d, log)
+		if err != nil {
+			fmt.Fprintf(stderr, "reelmart migrate: job queue: %v\n", err)
+			return exitFailure
+		}
+		_ = q.Close()
 	}
 	version, pending, err := d.MigrationStatus(ctx)
 	if err != nil {

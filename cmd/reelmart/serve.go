@@ -35,6 +35,8 @@ func serve(ctx context.Context, cfg *Config, args []string, stdout, stderr io.Wr
 	handler := api.New(api.Deps{
 		Log:      m.Log,
 		Accounts: m.Accounts,
+		Media:    m.Media,
+		Catalog:  m.Catalog,
 		Checks:   m.checks(),
 		Metrics:  m.Metrics,
 		Blob:     m.BlobHTTP,
@@ -52,7 +54,7 @@ func serve(ctx context.Context, cfg *Config, args []string, stdout, stderr io.Wr
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		sweepEvery(bg, m.Log, "sessions", time.Hour, m.Accounts.Sweep)
+		m.background(bg, cfg.Workers)
 	}()
 
 	m.Log.Info("reelmart serving", "addr", ln.Addr().String(), "public_url", cfg.PublicURL,

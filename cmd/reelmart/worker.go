@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"time"
 )
 
 // worker runs the background work of a deployment without the API, so that
-// many machines can share it. Today that is the periodic sweeps; the job
-// queue's kinds (transcode, index) register here as they arrive.
+// many machines can share it: the job queue (transcodes) and the sweeps.
 func worker(ctx context.Context, cfg *Config, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		fmt.Fprintf(stderr, "reelmart worker: unexpected argument %q\n", args[0])
@@ -24,7 +22,11 @@ func worker(ctx context.Context, cfg *Config, args []string, stdout, stderr io.W
 		return startupError(stderr, "worker", &backendError{"REELMART_DATABASE_URL", err})
 	}
 	m.Log.Info("reelmart worker running", "database", m.DB.String(), "workers", cfg.Workers)
-	sweepEvery(ctx, m.Log, "sessions", time.Hour, m.Accounts.Sweep)
+	workers := cfg.Workers
+	if workers == 0 {
+		workers = 1 // a worker process exists to work
+	}
+	m.background(ctx, workers)
 	m.Log.Info("worker stopped")
 	return exitOK
 }

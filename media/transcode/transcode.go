@@ -9,10 +9,25 @@
 package transcode
 
 import (
-	"context"
 	"errors"
+	"fmt"
+	"os"
 	"time"
 )
+
+// Defaults for zero fields of Limits, Request and Sandbox.
+const (
+	DefaultMaxDuration    = 10 * time.Minute
+	DefaultMaxSide        = 4096
+	DefaultMaxBytes       = 2 << 30
+	DefaultSegmentSeconds = 2.0
+	DefaultTimeout        = 30 * time.Minute
+	DefaultMaxMemory      = 1 << 30
+)
+
+// DefaultRungs is the ladder used when Request.Rungs is empty: short-side
+// sizes, largest first.
+var DefaultRungs = []int{1080, 720, 480, 360}
 
 // Limits bound what an upload may be. Zero fields take the defaults below.
 type Limits struct {
@@ -24,9 +39,9 @@ type Limits struct {
 // Info is what Probe learns about a source file.
 type Info struct {
 	DurationMS int64   `json:"duration_ms"`
-	Width      int     `json:"width"`  // as displayed, after rotation
-	Height     int     `json:"height"` // as displayed, after rotation
-	Rotation   int     `json:"rotation"`
+	Width      int     `json:"width"`    // as displayed, after rotation
+	Height     int     `json:"height"`   // as displayed, after rotation
+	Rotation   int     `json:"rotation"` // clockwise degrees (0, 90, 180, 270) turned to display upright
 	FrameRate  float64 `json:"frame_rate"`
 	VideoCodec string  `json:"video_codec"`
 	HasAudio   bool    `json:"has_audio"`
@@ -47,9 +62,10 @@ type Rendition struct {
 	Name      string `json:"name"` // e.g. "720p"
 	Width     int    `json:"width"`
 	Height    int    `json:"height"`
-	Bandwidth int    `json:"bandwidth"` // peak bits per second, as in the master playlist
-	Codecs    string `json:"codecs"`    // e.g. "avc1.64001f,mp4a.40.2"
-	Playlist  string `json:"playlist"`  // path relative to OutDir, e.g. "720p/index.m3u8"
+	Bandwidth int    `json:"bandwidth"`         // peak bits per second, as in the master playlist
+	Average   int    `json:"average_bandwidth"` // mean bits per second (AVERAGE-BANDWIDTH)
+	Codecs    string `json:"codecs"`            // e.g. "avc1.64001f,mp4a.40.2"
+	Playlist  string `json:"playlist"`          // path relative to OutDir, e.g. "720p/index.m3u8"
 }
 
 // Result describes what Transcode wrote under OutDir.
@@ -72,19 +88,38 @@ type RejectError struct {
 
 func (e *RejectError) Error() string { return "transcode: rejected (" + e.Code + "): " + e.Message }
 
-// ErrNotImplemented marks the stubs below until the implementation lands.
+// ErrNotImplemented was returned by the stubs this package started as; nothing
+// returns it any more. It stays so code written against the stubs still builds.
 var ErrNotImplemented = errors.New("transcode: not implemented")
 
-// Probe opens path with FFmpeg restricted to local files and known formats,
-// and checks it against lim. It returns a *RejectError for bad input.
-func Probe(ctx context.Context, path string, lim Limits) (Info, error) {
-	return Info{}, ErrNotImplemented
+// Reject codes, stable and client-facing.
+const (
+	CodeEmptyFile         = "empty_file"
+	CodeNotAVideo         = "not_a_video"
+	CodeUnsupportedFormat = "unsupported_format"
+	CodeNoVideoStream     = "no_video_stream"
+	CodeUndecodable       = "undecodable"
+	CodeTooLong           = "too_long"
+	CodeTooLarge          = "too_large"
+	CodeResolutionTooHigh = "resolution_too_high"
+	CodeBadFrameRate      = "bad_frame_rate"
+)
+
+func reject(code, format string, args ...any) *RejectError {
+	return &RejectError{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// Transcode runs req in this process, calling progress with values rising
-// from 0 to 1. It returns a *RejectError for bad input.
-func Transcode(ctx context.Context, req Request, progress func(float64)) (Result, error) {
-	return Result{}, ErrNotImplemented
+func (l Limits) withDefaults() Limits {
+	if l.MaxDuration <= 0 {
+		l.MaxDuration = DefaultMaxDuration
+	}
+	if l.MaxSide <= 0 {
+		l.MaxSide = DefaultMaxSide
+	}
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = DefaultMaxBytes
+	}
+	return l
 }
 
 // Sandbox runs Probe and Transcode in a child process (`Exe transcode …`).
@@ -93,16 +128,8 @@ type Sandbox struct {
 	Args      []string      // arguments before "transcode" (tests re-exec themselves)
 	Env       []string      // extra environment for the child
 	Timeout   time.Duration // wall-time limit per run; default 30 minutes
-	MaxMemory int64         // address-space or RSS limit in bytes; default 1 GiB
-}
-
-// Probe is the sandboxed Probe.
-func (s Sandbox) Probe(ctx context.Context, path string, lim Limits) (Info, error) {
-	return Info{}, ErrNotImplemented
-}
-
-// Transcode is the sandboxed Transcode. A crash, a timeout or the memory
-// limit in the child is an ordinary (retryable) error.
-func (s Sandbox) Transcode(ctx context.Context, req Request, progress func(float64)) (Result, error) {
-	return Result{}, ErrNotImplemented
+	MaxMemory int64         // data-segment limit (RLIMIT_DATA) in bytes; default 1 GiB
+	// OnExit, when set, sees the child's process state after each run
+	// (CPU time, peak RSS); the benchmark reads it.
+	OnExit func(*os.ProcessState)
 }

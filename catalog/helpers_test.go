@@ -1,0 +1,198 @@
+package catalog_test
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/reelmart/reelmart"
+	"github.com/reelmart/reelmart/catalog"
+	"github.com/reelmart/reelmart/platform/blob"
+	"github.com/reelmart/reelmart/platform/blob/local"
+	"github.com/reelmart/reelmart/platform/db"
+	"github.com/reelmart/reelmart/platform/search"
+	"github.com/reelmart/reelmart/platform/search/bleve"
+	"github.com/reelmart/reelmart/platform/search/elastic"
+	"github.com/reelmart/reelmart/platform/testenv"
+)
+
+var ctx = context.Background()
+
+// clock is a settable time source for reservation expiry. Each reading
+// moves it on by a millisecond, so updates are ordered in time.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(time.Millisecond)
+	return c.t
+}
+func (c *clock) add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
+
+// env is a catalog service on real engines: the given database, blobs on
+// local disk unless set, and a Bleve index unless set.
+type env struct {
+	t     *testing.T
+	db    *db.DB
+	svc   *catalog.Service
+	index search.Index
+	blobs blob.Store
+	clock *clock
+}
+
+func newEnv(t *testing.T, d *db.DB, opts ...func(*envOptions)) *env {
+	t.Helper()
+	o := envOptions{}
+	for _, f := range opts {
+		f(&o)
+	}
+	if o.blobs == nil {
+		st, err := local.New(t.TempDir(), local.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		o.blobs = st
+	}
+	if o.index == nil {
+		o.index = bleveIndex(t)
+	}
+	c := &clock{t: time.Now().UTC()}
+	cfg := o.cfg
+	cfg.Currency = "USD"
+	return &env{t: t, db: d, index: o.index, blobs: o.blobs, clock: c,
+		svc: catalog.NewService(d, o.blobs, o.index, cfg, c.now)}
+}
+
+type envOptions struct {
+	blobs blob.Store
+	index search.Index
+	cfg   catalog.Config
+}
+
+func withIndex(ix search.Index) func(*envOptions) { return func(o *envOptions) { o.index = ix } }
+func withBlobs(b blob.Store) func(*envOptions)    { return func(o *envOptions) { o.blobs = b } }
+func withConfig(c catalog.Config) func(*envOptions) {
+	return func(o *envOptions) { o.cfg = c }
+}
+
+func bleveIndex(t *testing.T) search.Index {
+	t.Helper()
+	ix, err := bleve.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	return ix
+}
+
+// elasticIndex opens the test cluster under a prefix of its own and drops
+// the products index when the test ends.
+func elasticIndex(t *testing.T) search.Index {
+	t.Helper()
+	u, err := url.Parse(testenv.Elastic(t))
+	if err != nil {
+		t.Fatalf("REELMART_TEST_ELASTIC: %v", err)
+	}
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	q := u.Query()
+	q.Set("prefix", q.Get("prefix")+"reelmart-test-catalog-"+hex.EncodeToString(b)+"-")
+	u.RawQuery = q.Encode()
+	ix, err := elastic.Open(t.Context(), u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := ix.Drop(ctx, catalog.IndexName); err != nil {
+			t.Errorf("drop index: %v", err)
+		}
+		ix.Close()
+	})
+	return ix
+}
+
+// user inserts a user row and returns its id; shops need an owner that exists.
+func (e *env) user(handle string) string {
+	e.t.Helper()
+	id := reelmart.NewID()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	_, err := e.db.ExecContext(ctx, `INSERT INTO users (id, email, email_norm, handle, display_name, password_hash, created_at, updated_at)
+		VALUES ($1, $2, $2, $3, $3, 'x', $4, $4)`, id, handle+"@example.com", handle, now)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return id
+}
+
+func (e *env) shop(owner, name string) catalog.Shop {
+	e.t.Helper()
+	sh, err := e.svc.CreateShop(ctx, owner, catalog.ShopInput{Name: name, Description: "A shop"})
+	if err != nil {
+		e.t.Fatalf("create shop %s: %v", name, err)
+	}
+	return sh
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func sku(code string, price int64, stock int, attrs ...string) catalog.SKUInput {
+	a := map[string]string{}
+	for i := 0; i+1 < len(attrs); i += 2 {
+		a[attrs[i]] = attrs[i+1]
+	}
+	return catalog.SKUInput{Code: ptr(code), Attributes: a, Price: &catalog.Money{AmountMinor: price}, Stock: ptr(stock)}
+}
+
+func (e *env) product(owner, shopID, title string, status catalog.Status, skus ...catalog.SKUInput) catalog.Product {
+	e.t.Helper()
+	if len(skus) == 0 {
+		skus = []catalog.SKUInput{sku("STD", 1999, 10)}
+	}
+	p, err := e.svc.CreateProduct(ctx, owner, catalog.ProductInput{ShopID: shopID, Title: title, Description: "About " + title,
+		CommissionBPS: 500, Status: status, SKUs: skus})
+	if err != nil {
+		e.t.Fatalf("create product %s: %v", title, err)
+	}
+	return p
+}
+
+// reserve holds qty of sku until ttl from now, as checkout would.
+func (e *env) reserve(skuID string, qty int, ttl time.Duration) error {
+	e.t.Helper()
+	return e.db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := e.svc.Reserve(ctx, tx, catalog.Reservation{SKUID: skuID, Qty: qty, ExpiresAt: e.clock.now().Add(ttl)})
+		return err
+	})
+}
+
+func code(err error) string {
+	if e := reelmart.AsError(err); e != nil {
+		return e.Code
+	}
+	return ""
+}
+
+// fields returns the field names of a validation error.
+func fields(err error) []string {
+	e := reelmart.AsError(err)
+	if e == nil {
+		return nil
+	}
+	var out []string
+	for _, f := range e.Fields {
+		out = append(out, f.Field)
+	}
+	return out
+}

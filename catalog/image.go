@@ -1,0 +1,337 @@
+package catalog
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"slices"
+
+	"golang.org/x/image/draw"
+	_ "golang.org/x/image/webp" // registers WebP with image.Decode
+
+	"github.com/reelmart/reelmart"
+	"github.com/reelmart/reelmart/platform/blob"
+	"github.com/reelmart/reelmart/platform/db"
+)
+
+// Variants of a stored image.
+const (
+	VariantOriginal = "original" // the file as uploaded
+	VariantDisplay  = "display"  // resized to Config.DisplaySize, JPEG or PNG
+)
+
+// accepted maps the formats image.Decode names to their content type and
+// file extension. Other registered decoders (GIF, BMP…) are refused.
+var accepted = map[string][2]string{
+	"jpeg": {"image/jpeg", "jpg"},
+	"png":  {"image/png", "png"},
+	"webp": {"image/webp", "webp"},
+}
+
+func (s *Service) imageURL(productID, imageID, variant string) string {
+	return s.cfg.ImageURLPrefix + "/products/" + productID + "/images/" + imageID + "/" + variant
+}
+
+func imageKey(productID, imageID, name string) string {
+	return "products/" + productID + "/images/" + imageID + "/" + name
+}
+
+// AddImage stores the image read from r as the last image of the product
+// with productID, for its shop's owner. The file must decode as JPEG, PNG or
+// WebP (whatever its name or declared type); the original and a copy whose
+// longest side is at most Config.DisplaySize are stored. It returns
+// ErrProductNotFound, ErrNotShopOwner, ErrProductArchived, ErrImageTooLarge
+// for a file over Config.MaxImageBytes, ErrInvalidImage,
+// ErrImageTooManyPx, or ErrTooManyImages.
+func (s *Service) AddImage(ctx context.Context, userID, productID string, r io.Reader) (Image, error) {
+	row, err := s.productForOwner(ctx, s.db, userID, productID)
+	if err != nil {
+		return Image{}, err
+	}
+	if row.status == StatusArchived {
+		return Image{}, ErrProductArchived
+	}
+	raw, err := io.ReadAll(io.LimitReader(r, s.cfg.MaxImageBytes+1))
+	if err != nil {
+		return Image{}, fmt.Errorf("catalog: read image: %w", err)
+	}
+	if int64(len(raw)) > s.cfg.MaxImageBytes {
+		return Image{}, ErrImageTooLarge
+	}
+	img, format, err := s.decodeImage(ctx, raw)
+	if err != nil {
+		return Image{}, err
+	}
+	orientation := 1
+	if format == "jpeg" {
+		orientation = exifOrientation(raw)
+	}
+	display, displayType, displayExt := s.displayCopy(img, orientation)
+	// Width and height are as the image is seen, after its EXIF turn.
+	b := img.Bounds()
+	im := Image{ID: reelmart.NewID(), Width: b.Dx(), Height: b.Dy(), CreatedAt: s.now()}
+	if swapsSides(orientation) {
+		im.Width, im.Height = im.Height, im.Width
+	}
+	dispBounds := display.Bounds()
+	origKey := imageKey(productID, im.ID, "original."+accepted[format][1])
+	dispKey := imageKey(productID, im.ID, "display."+displayExt)
+	var dispBuf bytes.Buffer
+	if err := encode(&dispBuf, display, displayType); err != nil {
+		return Image{}, err
+	}
+	if err := s.blobs.Put(ctx, origKey, bytes.NewReader(raw), int64(len(raw)), accepted[format][0]); err != nil {
+		return Image{}, fmt.Errorf("catalog: store image: %w", err)
+	}
+	if err := s.blobs.Put(ctx, dispKey, &dispBuf, int64(dispBuf.Len()), displayType); err != nil {
+		s.deleteBlobs(ctx, origKey)
+		return Image{}, fmt.Errorf("catalog: store resized image: %w", err)
+	}
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		// Locking the product row serialises concurrent uploads, so each
+		// gets its own position and the count limit holds.
+		res, err := tx.ExecContext(ctx, `UPDATE products SET updated_at = $1 WHERE id = $2 AND status <> 'archived'`, im.CreatedAt, productID)
+		if err != nil {
+			return fmt.Errorf("catalog: lock product: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrProductArchived
+		}
+		var count int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MAX(position) + 1, 0) FROM product_images WHERE product_id = $1`, productID).
+			Scan(&count, &im.Position); err != nil {
+			return fmt.Errorf("catalog: count images: %w", err)
+		}
+		if count >= s.cfg.MaxImagesPerProduct {
+			return ErrTooManyImages
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO product_images (id, product_id, position, original_key, original_type, original_bytes,
+			width, height, display_key, display_type, display_width, display_height, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			im.ID, productID, im.Position, origKey, accepted[format][0], len(raw), im.Width, im.Height,
+			dispKey, displayType, dispBounds.Dx(), dispBounds.Dy(), im.CreatedAt)
+		if err != nil {
+			return fmt.Errorf("catalog: insert image: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		s.deleteBlobs(ctx, origKey, dispKey)
+		return Image{}, err
+	}
+	im.URL = s.imageURL(productID, im.ID, VariantDisplay)
+	im.OriginalURL = s.imageURL(productID, im.ID, VariantOriginal)
+	return im, nil
+}
+
+// decodeImage checks the header (format, then size, so a small file that
+// claims 100k×100k pixels is refused before memory is spent on it) and then
+// decodes the whole image, which proves the file is what it says.
+func (s *Service) decodeImage(ctx context.Context, raw []byte) (image.Image, string, error) {
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(raw))
+	if err != nil || accepted[format][0] == "" {
+		return nil, "", ErrInvalidImage
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return nil, "", ErrInvalidImage
+	}
+	if int64(cfg.Width)*int64(cfg.Height) > int64(s.cfg.MaxImagePixels) {
+		return nil, "", ErrImageTooManyPx
+	}
+	select {
+	case s.decode <- struct{}{}:
+		defer func() { <-s.decode }()
+	case <-ctx.Done():
+		return nil, "", ctx.Err()
+	}
+	img, _, err := image.Decode(bytes.NewReader(raw))
+	if err != nil {
+		return nil, "", ErrInvalidImage
+	}
+	return img, format, nil
+}
+
+// displayCopy scales img so its longest side is at most DisplaySize,
+// keeping the aspect ratio and never enlarging, then turns it upright as
+// EXIF orientation says. The copy is PNG when the image has transparency,
+// JPEG otherwise.
+func (s *Service) displayCopy(img image.Image, orientation int) (image.Image, string, string) {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if long := max(w, h); long > s.cfg.DisplaySize {
+		w = max(1, (w*s.cfg.DisplaySize+long/2)/long)
+		h = max(1, (h*s.cfg.DisplaySize+long/2)/long)
+	}
+	opaque := true
+	if o, ok := img.(interface{ Opaque() bool }); ok {
+		opaque = o.Opaque()
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
+	if w == b.Dx() && h == b.Dy() {
+		draw.Draw(dst, dst.Bounds(), img, b.Min, draw.Src)
+	} else {
+		draw.CatmullRom.Scale(dst, dst.Bounds(), img, b, draw.Src, nil)
+	}
+	dst = orient(dst, orientation)
+	if opaque {
+		return dst, "image/jpeg", "jpg"
+	}
+	return dst, "image/png", "png"
+}
+
+func encode(w io.Writer, img image.Image, contentType string) error {
+	var err error
+	if contentType == "image/png" {
+		err = png.Encode(w, img)
+	} else {
+		err = jpeg.Encode(w, img, &jpeg.Options{Quality: 85})
+	}
+	if err != nil {
+		return fmt.Errorf("catalog: encode resized image: %w", err)
+	}
+	return nil
+}
+
+// deleteBlobs removes objects that are no longer referenced, logging
+// failures: an orphaned object wastes space but breaks nothing.
+func (s *Service) deleteBlobs(ctx context.Context, keys ...string) {
+	ctx = context.WithoutCancel(ctx)
+	for _, k := range keys {
+		if err := s.blobs.Delete(ctx, k); err != nil {
+			s.logf(ctx, "catalog: delete image blob", "key", k, "err", err)
+		}
+	}
+}
+
+// ImageBlob returns the store and key of an image variant of a product, so
+// the HTTP layer can stream it. Images are served to anyone who has the
+// URL: browsers fetch them without credentials, and image ids are random.
+// It returns ErrImageNotFound for an unknown image or variant.
+func (s *Service) ImageBlob(ctx context.Context, productID, imageID, variant string) (blob.Store, string, error) {
+	column := ""
+	switch variant {
+	case VariantOriginal:
+		column = "original_key"
+	case VariantDisplay:
+		column = "display_key"
+	default:
+		return nil, "", ErrImageNotFound
+	}
+	var key string
+	err := s.db.QueryRowContext(ctx, `SELECT `+column+` FROM product_images WHERE id = $1 AND product_id = $2`, imageID, productID).Scan(&key)
+	if errors.Is(err, db.ErrNoRows) {
+		return nil, "", ErrImageNotFound
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("catalog: load image: %w", err)
+	}
+	return s.blobs, key, nil
+}
+
+// DeleteImage removes an image of a product for its shop's owner and
+// closes the gap in positions. It returns ErrProductNotFound,
+// ErrNotShopOwner, ErrProductArchived or ErrImageNotFound.
+func (s *Service) DeleteImage(ctx context.Context, userID, productID, imageID string) error {
+	var keys []string
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := lock(ctx, tx, "products", productID); err != nil {
+			return err
+		}
+		row, err := s.productForOwner(ctx, tx, userID, productID)
+		if err != nil {
+			return err
+		}
+		if row.status == StatusArchived {
+			return ErrProductArchived
+		}
+		var orig, disp string
+		err = tx.QueryRowContext(ctx, `DELETE FROM product_images WHERE id = $1 AND product_id = $2 RETURNING original_key, display_key`,
+			imageID, productID).Scan(&orig, &disp)
+		if errors.Is(err, db.ErrNoRows) {
+			return ErrImageNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("catalog: delete image: %w", err)
+		}
+		keys = []string{orig, disp}
+		ids, err := imageIDs(ctx, tx, productID)
+		if err != nil {
+			return err
+		}
+		return setPositions(ctx, tx, productID, ids)
+	})
+	if err != nil {
+		return err
+	}
+	s.deleteBlobs(ctx, keys...)
+	return nil
+}
+
+// ReorderImages puts the images of a product in the order of ids, which
+// must list each of its images once. It returns ErrProductNotFound,
+// ErrNotShopOwner, ErrProductArchived or a validation error on image_ids.
+func (s *Service) ReorderImages(ctx context.Context, userID, productID string, ids []string) ([]Image, error) {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := lock(ctx, tx, "products", productID); err != nil {
+			return err
+		}
+		row, err := s.productForOwner(ctx, tx, userID, productID)
+		if err != nil {
+			return err
+		}
+		if row.status == StatusArchived {
+			return ErrProductArchived
+		}
+		current, err := imageIDs(ctx, tx, productID)
+		if err != nil {
+			return err
+		}
+		a, b := slices.Clone(current), slices.Clone(ids)
+		slices.Sort(a)
+		slices.Sort(b)
+		if !slices.Equal(a, b) {
+			return reelmart.Invalid([]reelmart.FieldError{{Field: "image_ids", Message: "must list every image of the product exactly once"}})
+		}
+		return setPositions(ctx, tx, productID, ids)
+	})
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.Product(ctx, userID, productID)
+	if err != nil {
+		return nil, err
+	}
+	return p.Images, nil
+}
+
+func imageIDs(ctx context.Context, tx *sql.Tx, productID string) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM product_images WHERE product_id = $1 ORDER BY position, id`, productID)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: list images: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("catalog: scan image: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+func setPositions(ctx context.Context, tx *sql.Tx, productID string, ids []string) error {
+	for i, id := range ids {
+		if _, err := tx.ExecContext(ctx, `UPDATE product_images SET position = $1 WHERE id = $2 AND product_id = $3`, i, id, productID); err != nil {
+			return fmt.Errorf("catalog: reorder images: %w", err)
+		}
+	}
+	return nil
+}
