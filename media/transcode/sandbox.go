@@ -140,7 +140,9 @@ func (s Sandbox) run(ctx context.Context, mode string, req Request, progress fun
 	}
 	_, _ = io.Copy(io.Discard, stdout)
 	waitErr := cmd.Wait()
-	killGroup() // anything the child left behind in its group
+	// No kill after the child is reaped: its pid, and so the group id,
+	// may belong to another process by then.
+	stopKill()
 	if s.OnExit != nil && cmd.ProcessState != nil {
 		s.OnExit(cmd.ProcessState)
 	}
