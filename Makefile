@@ -8,7 +8,7 @@ GOTEST      := $(GO) test -count=1 -timeout 30m
 # Every recipe line that needs the test servers' addresses starts with this.
 WITH_SERVICES := eval "$$(scripts/services.sh env)" &&
 
-.PHONY: all build run test vet deps services-up services-down services-status lint fuzz bench bench-transcode clean help
+.PHONY: all build run test vet deps services-up services-down services-status lint fuzz bench bench-transcode bench-checkout clean help
 
 all: build
 
@@ -65,6 +65,11 @@ bench: services-up
 # Reelmart's transcode against one ffmpeg CLI command on the same clip, same ladder, same run.
 bench-transcode: deps
 	$(GO) test -run '^$$' -bench '^BenchmarkTranscode' -benchtime 1x -timeout 30m ./media/transcode
+
+# Order placement on the real PostgreSQL (32 clients; one hot SKU, 1,000 SKUs) against the bare
+# conditional UPDATE through pgx, in the same run.
+bench-checkout: services-up
+	$(WITH_SERVICES) $(GO) test -run '^$$' -bench '^BenchmarkCheckout' -benchtime 3000x -timeout 30m ./checkout
 
 clean:
 	rm -rf bin

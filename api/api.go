@@ -17,6 +17,7 @@ import (
 	"github.com/reelmart/reelmart"
 	"github.com/reelmart/reelmart/account"
 	"github.com/reelmart/reelmart/catalog"
+	"github.com/reelmart/reelmart/checkout"
 	"github.com/reelmart/reelmart/media"
 )
 
@@ -37,6 +38,7 @@ type Deps struct {
 	Accounts *account.Service
 	Catalog  *catalog.Service
 	Media    *media.Service
+	Checkout *checkout.Service
 	Checks   []Check
 	Metrics  *prometheus.Registry // the registry /metrics serves; the API adds its HTTP metrics to it
 
@@ -52,6 +54,7 @@ type Server struct {
 	accounts *account.Service
 	catalog  *catalog.Service
 	media    *media.Service
+	checkout *checkout.Service
 	checks   []Check
 	maxBody  int64
 	engine   *gin.Engine
@@ -60,7 +63,7 @@ type Server struct {
 // New returns the API server wired to deps.
 func New(deps Deps) *Server {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{log: deps.Log, accounts: deps.Accounts, catalog: deps.Catalog, media: deps.Media, checks: deps.Checks, maxBody: deps.MaxBodyBytes}
+	s := &Server{log: deps.Log, accounts: deps.Accounts, catalog: deps.Catalog, media: deps.Media, checkout: deps.Checkout, checks: deps.Checks, maxBody: deps.MaxBodyBytes}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -105,6 +108,7 @@ func New(deps Deps) *Server {
 	v1.PUT("/users/:id/follow", s.requireUser, s.follow)
 	v1.DELETE("/users/:id/follow", s.requireUser, s.unfollow)
 	s.catalogRoutes(e, v1)
+	s.checkoutRoutes(v1)
 
 	// tus uploads stay outside limitBody (a PATCH carries a video chunk) but not outside auth.
 	uploads := e.Group("/api/v1/uploads", s.optionalUser)

@@ -28,6 +28,7 @@ func (s *Server) catalogRoutes(e *gin.Engine, v1 *gin.RouterGroup) {
 	v1.PUT("/skus/:id/stock", s.requireUser, s.setStock)
 	v1.GET("/skus/:id/stock_changes", s.requireUser, s.stockChanges)
 	v1.GET("/search", s.search)
+	v1.GET("/users/:id/showcase", s.showcase)
 
 	uploads := e.Group("/api/v1", s.limitImageBody, s.optionalUser)
 	uploads.POST("/products/:id/images", s.requireUser, s.addImage)
@@ -236,4 +237,27 @@ func (s *Server) search(c *gin.Context) {
 	out := toPage(page)
 	out.Total = &total
 	c.JSON(http.StatusOK, out)
+}
+
+// showcase lists the active products a creator has pinned to their ready
+// videos. A missing user is 404, unlike a user with nothing pinned.
+func (s *Server) showcase(c *gin.Context) {
+	var bad []reelmart.FieldError
+	limit := limitParam(c, &bad)
+	if err := reelmart.Invalid(bad); err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx, id := c.Request.Context(), c.Param("id")
+	if _, err := s.accounts.User(ctx, id); err != nil {
+		s.fail(c, err)
+		return
+	}
+	viewer, _ := currentUser(c)
+	page, err := s.catalog.Showcase(ctx, viewer.ID, id, c.Query("cursor"), limit)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toPage(page))
 }

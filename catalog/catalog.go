@@ -6,9 +6,9 @@
 // available to buy is a SKU's stock minus its unexpired reservations, which
 // checkout makes with Reserve.
 //
-// Pins of products to moments of a video are the next piece: a Pin names a
-// video, a product and an optional time range, and is checked against
-// ProductsByID (only active products may be pinned).
+// A Pin ties an active product to a video, optionally to a moment of it; Pins
+// implements media.ProductLinker, and a creator's showcase is the active
+// products pinned in their ready videos.
 package catalog
 
 import (

@@ -31,22 +31,22 @@ const TranscodeKind = "media.transcode"
 // Video is a published video as a client sees it. HLSURL and PosterURL are
 // set only when it is ready; Error and ErrorCode only when it failed.
 type Video struct {
-	ID         string        `json:"id"`
-	Status     string        `json:"status"`
-	Progress   float64       `json:"progress"`
-	Error      string        `json:"error,omitempty"`
-	ErrorCode  string        `json:"error_code,omitempty"`
-	Caption    string        `json:"caption"`
-	Hashtags   []string      `json:"hashtags"`
-	DurationMS int64         `json:"duration_ms,omitempty"`
-	Width      int           `json:"width,omitempty"`
-	Height     int           `json:"height,omitempty"`
-	Renditions []Rendition   `json:"renditions"`
-	HLSURL     string        `json:"hls_url,omitempty"`
-	PosterURL  string        `json:"poster_url,omitempty"`
-	Products   []ProductLink `json:"products"`
-	Creator    Creator       `json:"creator"`
-	CreatedAt  time.Time     `json:"created_at"`
+	ID         string          `json:"id"`
+	Status     string          `json:"status"`
+	Progress   float64         `json:"progress"`
+	Error      string          `json:"error,omitempty"`
+	ErrorCode  string          `json:"error_code,omitempty"`
+	Caption    string          `json:"caption"`
+	Hashtags   []string        `json:"hashtags"`
+	DurationMS int64           `json:"duration_ms,omitempty"`
+	Width      int             `json:"width,omitempty"`
+	Height     int             `json:"height,omitempty"`
+	Renditions []Rendition     `json:"renditions"`
+	HLSURL     string          `json:"hls_url,omitempty"`
+	PosterURL  string          `json:"poster_url,omitempty"`
+	Products   []PinnedProduct `json:"products"`
+	Creator    Creator         `json:"creator"`
+	CreatedAt  time.Time       `json:"created_at"`
 
 	sourceKey string
 	hlsKey    string
@@ -69,11 +69,38 @@ type Creator struct {
 	DisplayName string `json:"display_name"`
 }
 
-// ProductLink ties a product to a span of a video, in milliseconds.
+// ProductLink asks for a product to be pinned to a video, optionally to the
+// span from StartMS to EndMS (milliseconds). Both zero (or left out) pins
+// the product to the whole video.
 type ProductLink struct {
 	ProductID string `json:"product_id"`
 	StartMS   int64  `json:"start_ms"`
 	EndMS     int64  `json:"end_ms"`
+}
+
+// HasSpan reports whether l names a span rather than the whole video.
+func (l ProductLink) HasSpan() bool { return l.StartMS != 0 || l.EndMS != 0 }
+
+// PinnedProduct is a product pinned to a video as viewers see it: enough to
+// draw the product card over the video. ImageURL is the product's first
+// image (nil without one), Price its lowest SKU price, StockAvailable the
+// sum over its SKUs of stock minus live reservations. StartMS and EndMS are
+// nil for a pin to the whole video.
+type PinnedProduct struct {
+	ProductID      string  `json:"product_id"`
+	Title          string  `json:"title"`
+	ImageURL       *string `json:"image_url"`
+	Price          Money   `json:"price"`
+	StockAvailable int     `json:"stock_available"`
+	StartMS        *int64  `json:"start_ms"`
+	EndMS          *int64  `json:"end_ms"`
+}
+
+// Money is an amount in the minor unit of Currency, as the catalog prices
+// things ({"amount_minor": 1999, "currency": "USD"}).
+type Money struct {
+	AmountMinor int64  `json:"amount_minor"`
+	Currency    string `json:"currency"`
 }
 
 // Page is one page of a listing; NextCursor is empty on the last page.
@@ -102,11 +129,20 @@ type Enqueuer interface {
 	Enqueue(ctx context.Context, tx *sql.Tx, kind string, args any) (int64, error)
 }
 
-// ProductLinker stores a video's product links; the catalog domain provides
-// it. It returns a *reelmart.Error naming the field for a link it refuses
-// (unknown product, span past durationMS).
+// ProductLinker stores and shows a video's product links (pins); the catalog
+// domain provides it.
+//
+// LinkProducts replaces the links of videoID inside tx. It returns a
+// *reelmart.Error naming the field for a link it refuses (unknown or
+// inactive product, duplicate, span past durationMS).
+//
+// LinkedProducts returns the products pinned to each of videoIDs that
+// viewers may see, in the creator's order, in a fixed number of queries
+// however many videos are asked for. Videos without any are left out of
+// the map.
 type ProductLinker interface {
 	LinkProducts(ctx context.Context, tx *sql.Tx, videoID, creatorID string, links []ProductLink, durationMS int64) error
+	LinkedProducts(ctx context.Context, videoIDs []string) (map[string][]PinnedProduct, error)
 }
 
 // TranscodeArgs are the arguments of a TranscodeKind job.

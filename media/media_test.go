@@ -397,10 +397,21 @@ func TestQuotaAndSweep(t *testing.T) {
 	})
 }
 
-// catalog stands in for the catalog domain, which is not built yet: it
-// records the links it is given and refuses a span past the video's end.
+// catalog stands in for the catalog domain (whose own tests cover the real
+// linker, catalog.Pins): it records the links it is given and refuses a
+// span past the video's end, so these tests are about media's side only.
 type catalog struct {
 	links map[string][]media.ProductLink
+}
+
+func (c *catalog) LinkedProducts(ctx context.Context, videoIDs []string) (map[string][]media.PinnedProduct, error) {
+	out := map[string][]media.PinnedProduct{}
+	for _, id := range videoIDs {
+		for _, l := range c.links[id] {
+			out[id] = append(out[id], media.PinnedProduct{ProductID: l.ProductID, Title: "Product " + l.ProductID})
+		}
+	}
+	return out, nil
 }
 
 func (c *catalog) LinkProducts(ctx context.Context, tx *sql.Tx, videoID, creatorID string, links []media.ProductLink, durationMS int64) error {
@@ -449,8 +460,19 @@ func TestProductLinks(t *testing.T) {
 		if _, err := svc.Relink(ctx, v.ID, bob, links); code(err) != "not_video_owner" {
 			t.Fatalf("bob relinks: %v", err)
 		}
-		if _, err := svc.Relink(ctx, v.ID, ana, links); err != nil || len(cat.links[v.ID]) != 1 {
+		got, err := svc.Relink(ctx, v.ID, ana, links)
+		if err != nil || len(cat.links[v.ID]) != 1 {
 			t.Fatalf("ana relinks: %v %v", err, cat.links)
+		}
+		if len(got.Products) != 1 || got.Products[0].ProductID != "p1" {
+			t.Fatalf("relinked video shows products %+v", got.Products)
+		}
+		page, err := svc.UserVideos(ctx, ana, "", "", 0)
+		if err != nil || len(page.Items) != 1 || len(page.Items[0].Products) != 1 {
+			t.Fatalf("listing shows products %+v, %v", page.Items, err)
+		}
+		if _, err := svc.Relink(ctx, v.ID, ana, []media.ProductLink{{ProductID: "p2"}}); err != nil || cat.links[v.ID][0].HasSpan() {
+			t.Fatalf("a link without a span: %v %v", err, cat.links)
 		}
 	})
 }

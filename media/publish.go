@@ -38,7 +38,7 @@ func (s *Service) Publish(ctx context.Context, creatorID string, in NewVideo) (V
 	}
 	// From here the upload is ours. A failure that is not the file's fault
 	// gives it back so that the creator can simply try again.
-	v := Video{ID: reelmart.NewID(), Caption: in.Caption, Hashtags: tags, Renditions: []Rendition{}, Products: []ProductLink{}}
+	v := Video{ID: reelmart.NewID(), Caption: in.Caption, Hashtags: tags, Renditions: []Rendition{}, Products: []PinnedProduct{}}
 	staged := s.stagedPath(in.UploadID)
 	info, err := s.tc.Probe(ctx, staged, s.cfg.Limits)
 	var reject *transcode.RejectError

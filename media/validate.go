@@ -95,11 +95,14 @@ func checkLinks(links []ProductLink) []reelmart.FieldError {
 		if strings.TrimSpace(l.ProductID) == "" {
 			errs = append(errs, reelmart.FieldError{Field: f("product_id"), Message: "is required"})
 		}
+		if !l.HasSpan() {
+			continue // the whole video
+		}
 		if l.StartMS < 0 {
 			errs = append(errs, reelmart.FieldError{Field: f("start_ms"), Message: "must not be negative"})
 		}
 		if l.EndMS <= l.StartMS {
-			errs = append(errs, reelmart.FieldError{Field: f("end_ms"), Message: "must be after start_ms"})
+			errs = append(errs, reelmart.FieldError{Field: f("end_ms"), Message: "must be after start_ms (leave both out to pin the whole video)"})
 		}
 	}
 	return errs

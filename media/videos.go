@@ -39,7 +39,7 @@ func (s *Service) scanVideo(row scanner) (Video, error) {
 		return Video{}, err
 	}
 	v.CreatedAt = v.CreatedAt.UTC()
-	v.Hashtags, v.Renditions, v.Products = []string{}, []Rendition{}, []ProductLink{}
+	v.Hashtags, v.Renditions, v.Products = []string{}, []Rendition{}, []PinnedProduct{}
 	if err := json.Unmarshal([]byte(tags), &v.Hashtags); err != nil {
 		return Video{}, fmt.Errorf("media: video %s hashtags: %w", v.ID, err)
 	}
@@ -71,7 +71,33 @@ func (s *Service) Video(ctx context.Context, id, viewerID string) (Video, error)
 	if v.Status != StatusReady && v.Creator.ID != viewerID {
 		return Video{}, ErrVideoNotFound
 	}
-	return v, nil
+	vs := []Video{v}
+	if err := s.addProducts(ctx, vs); err != nil {
+		return Video{}, err
+	}
+	return vs[0], nil
+}
+
+// addProducts fills in the pinned products of videos with one call to the
+// catalog for the whole list.
+func (s *Service) addProducts(ctx context.Context, videos []Video) error {
+	if s.products == nil || len(videos) == 0 {
+		return nil
+	}
+	ids := make([]string, len(videos))
+	for i, v := range videos {
+		ids[i] = v.ID
+	}
+	pins, err := s.products.LinkedProducts(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("media: products of videos: %w", err)
+	}
+	for i := range videos {
+		if p := pins[videos[i].ID]; len(p) > 0 {
+			videos[i].Products = p
+		}
+	}
+	return nil
 }
 
 // UserVideos lists creatorID's videos newest first, as viewerID sees them:
@@ -117,6 +143,9 @@ func (s *Service) UserVideos(ctx context.Context, creatorID, viewerID, cursor st
 		page.Items = page.Items[:limit]
 		last := page.Items[limit-1]
 		page.NextCursor = encodeCursor(last.CreatedAt, last.ID)
+	}
+	if err := s.addProducts(ctx, page.Items); err != nil {
+		return Page{}, err
 	}
 	return page, nil
 }

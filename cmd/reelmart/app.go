@@ -18,6 +18,7 @@ import (
 	"github.com/reelmart/reelmart/account"
 	"github.com/reelmart/reelmart/api"
 	"github.com/reelmart/reelmart/catalog"
+	"github.com/reelmart/reelmart/checkout"
 	"github.com/reelmart/reelmart/media"
 	"github.com/reelmart/reelmart/media/transcode"
 	"github.com/reelmart/reelmart/platform/blob"
@@ -38,6 +39,7 @@ type Main struct {
 	Accounts *account.Service
 	Media    *media.Service
 	Catalog  *catalog.Service
+	Checkout *checkout.Service
 	Metrics  *prometheus.Registry
 }
 
@@ -61,6 +63,7 @@ func open(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
 	m.Catalog = catalog.NewService(m.DB, m.Blob, m.Search, catalog.Config{
 		Currency: cfg.Currency, Log: m.Log, ImageURLPrefix: cfg.PublicURL + "/api/v1",
 	}, time.Now)
+	m.Checkout = checkout.NewService(m.DB, m.Catalog, checkout.Config{Currency: cfg.Currency, Log: m.Log}, time.Now)
 	// The queue needs the handlers before the services that enqueue exist;
 	// the closures read the fields once the services are built below.
 	m.Jobs, err = jobs.Open(ctx, m.DB, m.Log, jobs.Kind{
@@ -78,6 +81,7 @@ func open(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
 		Blob:       m.Blob,
 		Transcoder: transcode.Sandbox{Timeout: transcodeTimeout}, // the child is this same binary
 		Jobs:       m.Jobs,
+		Products:   m.Catalog.Pins(),
 		Log:        m.Log,
 	}, media.Config{StagingDir: filepath.Join(cfg.DataDir, "uploads"), PublicURL: cfg.PublicURL})
 	if err != nil {
@@ -169,6 +173,9 @@ func (m *Main) background(ctx context.Context, workers int) {
 	}
 	run(func() { sweepEvery(ctx, m.Log, "sessions", time.Hour, m.Accounts.Sweep) })
 	run(func() { sweepEvery(ctx, m.Log, "uploads", time.Hour, m.Media.Sweep) })
+	// Expired reservations already stop counting against stock; the sweep
+	// cancels their orders, so a minute is soon enough.
+	run(func() { sweepEvery(ctx, m.Log, "expired orders", time.Minute, m.Checkout.Sweep) })
 	if workers > 0 {
 		run(func() {
 			if err := m.Jobs.Work(ctx, workers); err != nil {

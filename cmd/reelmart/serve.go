@@ -37,6 +37,7 @@ func serve(ctx context.Context, cfg *Config, args []string, stdout, stderr io.Wr
 		Accounts: m.Accounts,
 		Media:    m.Media,
 		Catalog:  m.Catalog,
+		Checkout: m.Checkout,
 		Checks:   m.checks(),
 		Metrics:  m.Metrics,
 		Blob:     m.BlobHTTP,

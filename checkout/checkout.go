@@ -1,0 +1,178 @@
+// Package checkout owns the buy journey after the product sheet: the cart,
+// orders (one per shop, stock reserved atomically with an expiry), the
+// wallet and its double-entry ledger, payment, the order lifecycle, creator
+// commissions and the commerce signals per source video.
+//
+// Stock itself belongs to catalog; checkout reaches it only through the
+// Stock interface, inside its own transactions. Money moves only by
+// posting a balanced ledger transaction (ledger.go).
+package checkout
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/reelmart/reelmart"
+	"github.com/reelmart/reelmart/catalog"
+	"github.com/reelmart/reelmart/platform/db"
+)
+
+// Stock is what checkout needs from the catalog; *catalog.Service has it.
+type Stock interface {
+	ReserveOrder(ctx context.Context, tx *sql.Tx, orderID string, holds []catalog.Hold, expiresAt time.Time) error
+	ReleaseOrder(ctx context.Context, tx *sql.Tx, orderID string) ([]string, error)
+	SellOrder(ctx context.Context, tx *sql.Tx, orderID, userID string) ([]string, error)
+	Restock(ctx context.Context, tx *sql.Tx, holds []catalog.Hold, userID, reason string) ([]string, error)
+	StockChanged(ctx context.Context, skuIDs ...string)
+}
+
+var _ Stock = (*catalog.Service)(nil)
+
+// Config holds the checkout rules an operator may tune.
+type Config struct {
+	// Currency is the ISO 4217 code of the deployment (required).
+	Currency string
+	// ReservationTTL is how long an unpaid order holds its stock; default 15 min.
+	ReservationTTL time.Duration
+	// PlatformFeeBps is the platform's share of each paid order in basis
+	// points; default 500 (5%). Commission plus fee may not exceed the total.
+	PlatformFeeBps int
+	// MaxTopUp caps one sandbox top-up, in minor units; default 1,000,000.
+	MaxTopUp int64
+	// MaxWalletBalance caps a wallet after a top-up; default 100,000,000.
+	MaxWalletBalance int64
+	// Log receives failures that do not fail the request.
+	Log *slog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	if c.ReservationTTL <= 0 {
+		c.ReservationTTL = 15 * time.Minute
+	}
+	if c.PlatformFeeBps <= 0 {
+		c.PlatformFeeBps = 500
+	}
+	if c.MaxTopUp <= 0 {
+		c.MaxTopUp = 1_000_000
+	}
+	if c.MaxWalletBalance <= 0 {
+		c.MaxWalletBalance = 100_000_000
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// Service runs carts, orders, wallets and the ledger.
+type Service struct {
+	db      *db.DB
+	stock   Stock
+	methods map[string]PaymentMethod
+	cfg     Config
+	now     func() time.Time
+}
+
+// NewService returns a Service on d that reserves and sells stock through
+// stock. now is the clock (time.Now in production). The wallet is the
+// payment method "wallet"; more can be added with AddMethod. It panics if
+// cfg.Currency is not a three-letter code: that is a wiring error.
+func NewService(d *db.DB, stock Stock, cfg Config, now func() time.Time) *Service {
+	if len(cfg.Currency) != 3 {
+		panic(fmt.Sprintf("checkout: currency %q is not a three-letter ISO 4217 code", cfg.Currency))
+	}
+	if now == nil {
+		now = time.Now
+	}
+	s := &Service{db: d, stock: stock, cfg: cfg.withDefaults(),
+		now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
+	s.methods = map[string]PaymentMethod{}
+	s.AddMethod(Wallet{})
+	return s
+}
+
+// AddMethod makes m available to Pay under m.Name().
+func (s *Service) AddMethod(m PaymentMethod) { s.methods[m.Name()] = m }
+
+// Money is an amount in the minor unit of Currency.
+type Money = catalog.Money
+
+func (s *Service) money(minor int64) Money {
+	return Money{AmountMinor: minor, Currency: s.cfg.Currency}
+}
+
+// Errors with stable codes that clients can act on.
+var (
+	ErrOrderNotFound     = &reelmart.Error{Kind: reelmart.KindNotFound, Code: "order_not_found", Message: "no such order"}
+	ErrSKUNotFound       = catalog.ErrSKUNotFound
+	ErrShopNotFound      = catalog.ErrShopNotFound
+	ErrNotShopOwner      = catalog.ErrNotShopOwner
+	ErrNotBuyer          = &reelmart.Error{Kind: reelmart.KindForbidden, Code: "not_order_buyer", Message: "only the buyer may do this"}
+	ErrInsufficientFunds = &reelmart.Error{Kind: reelmart.KindPaymentRequired, Code: "insufficient_funds", Message: "the wallet balance is lower than the order total"}
+	ErrCartEmpty         = &reelmart.Error{Kind: reelmart.KindConflict, Code: "cart_empty", Message: "the cart has nothing to order"}
+	ErrOrderExpired      = &reelmart.Error{Kind: reelmart.KindConflict, Code: "order_expired", Message: "the order's reservation expired; it is cancelled"}
+	ErrUnknownMethod     = &reelmart.Error{Kind: reelmart.KindInvalid, Code: "validation_failed", Message: "the request has invalid fields",
+		Fields: []reelmart.FieldError{{Field: "method", Message: "must be wallet"}}}
+	ErrWalletLimit = &reelmart.Error{Kind: reelmart.KindConflict, Code: "wallet_limit", Message: "the top-up would take the wallet over its limit"}
+)
+
+// illegal returns the 409 for a transition not allowed from state.
+func illegal(action string, state State) *reelmart.Error {
+	e := reelmart.Errorf(reelmart.KindConflict, "illegal_transition", "cannot %s an order that is %s", action, state)
+	e.Fields = []reelmart.FieldError{{Field: "state", Message: string(state)}}
+	return e
+}
+
+func (s *Service) logf(ctx context.Context, msg string, args ...any) {
+	s.cfg.Log.ErrorContext(ctx, msg, args...)
+}
+
+// stockChanged tells the catalog about SKUs whose availability moved by
+// delta (negative: reserved) in a committed transaction, but only those
+// whose "in stock" crossed zero: re-indexing a product for every order
+// would make the search index every order's bottleneck, and nothing else
+// in the index depends on the quantity.
+func (s *Service) stockChanged(ctx context.Context, delta map[string]int) {
+	if len(delta) == 0 {
+		return
+	}
+	ids := make([]string, 0, len(delta))
+	for id := range delta {
+		ids = append(ids, id)
+	}
+	in, args := inList(ids, 2)
+	rows, err := s.db.QueryContext(ctx, `SELECT k.id, k.stock - COALESCE((SELECT SUM(r.qty) FROM reservations r
+		WHERE r.sku_id = k.id AND r.expires_at > $1), 0) FROM skus k WHERE k.id IN (`+in+`)`, append([]any{s.now()}, args...)...)
+	if err != nil {
+		s.logf(ctx, "checkout: read availability for the search index", "err", err)
+		s.stock.StockChanged(ctx, ids...)
+		return
+	}
+	defer rows.Close()
+	var flipped []string
+	for rows.Next() {
+		var id string
+		var avail int
+		if err := rows.Scan(&id, &avail); err != nil {
+			s.logf(ctx, "checkout: read availability for the search index", "err", err)
+			return
+		}
+		if (avail <= 0) != (avail-delta[id] <= 0) {
+			flipped = append(flipped, id)
+		}
+	}
+	s.stock.StockChanged(ctx, flipped...)
+}
+
+// deltas returns the availability change of giving back (sign +1) or
+// taking (sign −1) o's lines.
+func deltas(o Order, sign int) map[string]int {
+	d := map[string]int{}
+	for _, l := range o.Lines {
+		d[l.SKUID] += sign * l.Qty
+	}
+	return d
+}

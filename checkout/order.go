@@ -1,0 +1,423 @@
+package checkout
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/reelmart/reelmart"
+	"github.com/reelmart/reelmart/catalog"
+	"github.com/reelmart/reelmart/platform/db"
+)
+
+// State is where an order is in its life.
+type State string
+
+const (
+	StatePendingPayment State = "pending_payment"
+	StatePaid           State = "paid"
+	StateShipped        State = "shipped"
+	StateCompleted      State = "completed"
+	StateCancelled      State = "cancelled"
+	StateRefunded       State = "refunded"
+)
+
+// Shipping is where an order goes.
+type Shipping struct {
+	Name       string `json:"name"`
+	Line1      string `json:"line1"`
+	Line2      string `json:"line2,omitempty"`
+	City       string `json:"city"`
+	Region     string `json:"region,omitempty"`
+	PostalCode string `json:"postal_code"`
+	Country    string `json:"country"`
+	Phone      string `json:"phone,omitempty"`
+}
+
+// Line is one SKU of an order, its price frozen when the order was made.
+type Line struct {
+	SKUID         string  `json:"sku_id"`
+	ProductID     string  `json:"product_id"`
+	Title         string  `json:"title"`
+	SKUCode       string  `json:"sku_code"`
+	Qty           int     `json:"qty"`
+	UnitPrice     Money   `json:"unit_price"`
+	Subtotal      Money   `json:"subtotal"`
+	SourceVideoID *string `json:"source_video_id"`
+
+	creatorID  string
+	commission int64
+	bps        int
+}
+
+// Event is one recorded state change: who moved the order, when.
+type Event struct {
+	From    *State    `json:"from"`
+	To      State     `json:"to"`
+	ActorID string    `json:"actor_id"`
+	At      time.Time `json:"at"`
+}
+
+// Order is what one buyer bought from one shop.
+type Order struct {
+	ID            string    `json:"id"`
+	BuyerID       string    `json:"buyer_id"`
+	ShopID        string    `json:"shop_id"`
+	State         State     `json:"state"`
+	Total         Money     `json:"total"`
+	Lines         []Line    `json:"lines"`
+	Shipping      Shipping  `json:"shipping"`
+	Carrier       string    `json:"carrier"`
+	Tracking      string    `json:"tracking"`
+	PaymentMethod *string   `json:"payment_method"`
+	ExpiresAt     time.Time `json:"expires_at"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+	Events        []Event   `json:"events"`
+
+	fee int64
+}
+
+// ItemInput is one line asked for in POST /orders or put in the cart.
+type ItemInput struct {
+	SKUID         string  `json:"sku_id"`
+	Qty           int     `json:"qty"`
+	SourceVideoID *string `json:"source_video_id"`
+}
+
+// OrderInput is POST /orders: explicit items, or the cart.
+type OrderInput struct {
+	Items    []ItemInput `json:"items"`
+	FromCart bool        `json:"from_cart"`
+	Shipping *Shipping   `json:"shipping"`
+}
+
+// MaxItems is the most lines one POST /orders may name.
+const MaxItems = 50
+
+// skuInfo is what an order line needs of a SKU.
+type skuInfo struct {
+	productID, title, code, shopID, status string
+	price                                  int64
+	bps                                    int
+}
+
+func (s *Service) skuInfos(ctx context.Context, q db.Querier, ids []string) (map[string]skuInfo, error) {
+	out := map[string]skuInfo{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	in, args := inList(ids, 1)
+	rows, err := q.QueryContext(ctx, `SELECT k.id, k.product_id, p.title, k.code, p.shop_id, p.status, k.price_minor, p.commission_bps
+		FROM skus k JOIN products p ON p.id = k.product_id WHERE k.id IN (`+in+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("checkout: load skus: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var k skuInfo
+		if err := rows.Scan(&id, &k.productID, &k.title, &k.code, &k.shopID, &k.status, &k.price, &k.bps); err != nil {
+			return nil, fmt.Errorf("checkout: scan sku: %w", err)
+		}
+		out[id] = k
+	}
+	return out, rows.Err()
+}
+
+// pinned returns, per video in ids, the products pinned to it.
+func (s *Service) pinned(ctx context.Context, q db.Querier, ids []string) (map[string]map[string]bool, error) {
+	out := map[string]map[string]bool{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	in, args := inList(ids, 1)
+	rows, err := q.QueryContext(ctx, `SELECT video_id, product_id FROM pins WHERE video_id IN (`+in+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("checkout: load pins: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var video, product string
+		if err := rows.Scan(&video, &product); err != nil {
+			return nil, fmt.Errorf("checkout: scan pin: %w", err)
+		}
+		if out[video] == nil {
+			out[video] = map[string]bool{}
+		}
+		out[video][product] = true
+	}
+	return out, rows.Err()
+}
+
+// videoCreators returns the creator of each existing video in ids.
+func (s *Service) videoCreators(ctx context.Context, q db.Querier, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	in, args := inList(ids, 1)
+	rows, err := q.QueryContext(ctx, `SELECT id, creator_id FROM videos WHERE id IN (`+in+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("checkout: load videos: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, creator string
+		if err := rows.Scan(&id, &creator); err != nil {
+			return nil, fmt.Errorf("checkout: scan video: %w", err)
+		}
+		out[id] = creator
+	}
+	return out, rows.Err()
+}
+
+func checkShipping(bad *[]reelmart.FieldError, sh *Shipping) {
+	if sh == nil {
+		*bad = append(*bad, reelmart.FieldError{Field: "shipping", Message: "is required"})
+		return
+	}
+	text := func(field, v string, required bool, maxLen int) {
+		switch n := utf8.RuneCountInString(strings.TrimSpace(v)); {
+		case required && n == 0:
+			*bad = append(*bad, reelmart.FieldError{Field: "shipping." + field, Message: "is required"})
+		case n > maxLen:
+			*bad = append(*bad, reelmart.FieldError{Field: "shipping." + field, Message: fmt.Sprintf("must be at most %d characters", maxLen)})
+		case strings.ContainsAny(v, "\x00\r\n"):
+			*bad = append(*bad, reelmart.FieldError{Field: "shipping." + field, Message: "must be one line of text"})
+		}
+	}
+	text("name", sh.Name, true, 200)
+	text("line1", sh.Line1, true, 200)
+	text("line2", sh.Line2, false, 200)
+	text("city", sh.City, true, 100)
+	text("region", sh.Region, false, 100)
+	text("postal_code", sh.PostalCode, true, 20)
+	text("phone", sh.Phone, false, 40)
+	if len(sh.Country) != 2 || strings.ToUpper(sh.Country) != sh.Country || strings.ToLower(sh.Country) == sh.Country {
+		*bad = append(*bad, reelmart.FieldError{Field: "shipping.country", Message: "must be a two-letter ISO 3166 code in capitals"})
+	}
+}
+
+func checkItem(bad *[]reelmart.FieldError, prefix string, it ItemInput) {
+	if it.SKUID == "" {
+		*bad = append(*bad, reelmart.FieldError{Field: prefix + "sku_id", Message: "is required"})
+	}
+	if it.Qty < 1 || it.Qty > 99 {
+		*bad = append(*bad, reelmart.FieldError{Field: prefix + "qty", Message: "must be from 1 to 99"})
+	}
+	if it.SourceVideoID != nil && *it.SourceVideoID == "" {
+		*bad = append(*bad, reelmart.FieldError{Field: prefix + "source_video_id", Message: "must not be empty (leave it out or send null)"})
+	}
+}
+
+// CreateOrders places buyerID's order, one Order per shop, with every line
+// reserved in one transaction until the reservation TTL passes. It returns
+// a validation error, ErrCartEmpty, a cart_stale error when a cart line's
+// price changed since it was put, catalog.ErrNotForSale, or
+// catalog.OutOfStock naming every SKU that is short (then nothing is
+// reserved).
+func (s *Service) CreateOrders(ctx context.Context, buyerID string, in OrderInput) ([]Order, error) {
+	var bad []reelmart.FieldError
+	switch {
+	case in.FromCart && len(in.Items) > 0:
+		bad = append(bad, reelmart.FieldError{Field: "items", Message: "must be left out when from_cart is true"})
+	case !in.FromCart && len(in.Items) == 0:
+		bad = append(bad, reelmart.FieldError{Field: "items", Message: "is required (or set from_cart)"})
+	case len(in.Items) > MaxItems:
+		bad = append(bad, reelmart.FieldError{Field: "items", Message: fmt.Sprintf("must have at most %d lines", MaxItems)})
+	}
+	seen := map[string]bool{}
+	for i, it := range in.Items {
+		prefix := fmt.Sprintf("items[%d].", i)
+		checkItem(&bad, prefix, it)
+		if seen[it.SKUID] && it.SKUID != "" {
+			bad = append(bad, reelmart.FieldError{Field: prefix + "sku_id", Message: "names a SKU already in the order"})
+		}
+		seen[it.SKUID] = true
+	}
+	checkShipping(&bad, in.Shipping)
+	if err := reelmart.Invalid(bad); err != nil {
+		return nil, err
+	}
+	items := in.Items
+	if in.FromCart {
+		cart, err := s.Cart(ctx, buyerID)
+		if err != nil {
+			return nil, err
+		}
+		if len(cart.Items) == 0 {
+			return nil, ErrCartEmpty
+		}
+		var stale []reelmart.FieldError
+		for _, l := range cart.Items {
+			if l.PriceChanged {
+				stale = append(stale, reelmart.FieldError{Field: "sku_id", Message: l.SKUID})
+			}
+			items = append(items, ItemInput{SKUID: l.SKUID, Qty: l.Qty, SourceVideoID: l.SourceVideoID})
+		}
+		if len(stale) > 0 {
+			return nil, &reelmart.Error{Kind: reelmart.KindConflict, Code: "cart_stale", Fields: stale,
+				Message: "a price in the cart changed since it was added; review the cart and put the line again"}
+		}
+	}
+	orders, err := s.buildOrders(ctx, buyerID, items, *in.Shipping)
+	if err != nil {
+		return nil, err
+	}
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var short []string
+		for _, o := range orders {
+			if err := s.insertOrder(ctx, tx, o); err != nil {
+				return err
+			}
+			holds := make([]catalog.Hold, len(o.Lines))
+			for i, l := range o.Lines {
+				holds[i] = catalog.Hold{SKUID: l.SKUID, Qty: l.Qty}
+			}
+			err := s.stock.ReserveOrder(ctx, tx, o.ID, holds, o.ExpiresAt)
+			if e := reelmart.AsError(err); e != nil && e.Code == "out_of_stock" {
+				for _, f := range e.Fields {
+					short = append(short, f.Message)
+				}
+				continue
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if len(short) > 0 {
+			return catalog.OutOfStock(short)
+		}
+		if in.FromCart {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM cart_items WHERE user_id = $1`, buyerID); err != nil {
+				return fmt.Errorf("checkout: empty cart: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	taken := map[string]int{}
+	for _, o := range orders {
+		for id, q := range deltas(o, -1) {
+			taken[id] += q
+		}
+	}
+	s.stockChanged(ctx, taken)
+	return orders, nil
+}
+
+// buildOrders prices items at today's prices and splits them by shop.
+func (s *Service) buildOrders(ctx context.Context, buyerID string, items []ItemInput, ship Shipping) ([]Order, error) {
+	var skuIDs, videoIDs []string
+	for _, it := range items {
+		skuIDs = append(skuIDs, it.SKUID)
+		if it.SourceVideoID != nil {
+			videoIDs = append(videoIDs, *it.SourceVideoID)
+		}
+	}
+	infos, err := s.skuInfos(ctx, s.db, skuIDs)
+	if err != nil {
+		return nil, err
+	}
+	creators, err := s.videoCreators(ctx, s.db, videoIDs)
+	if err != nil {
+		return nil, err
+	}
+	pins, err := s.pinned(ctx, s.db, videoIDs)
+	if err != nil {
+		return nil, err
+	}
+	var bad []reelmart.FieldError
+	for i, it := range items {
+		if _, ok := infos[it.SKUID]; !ok {
+			bad = append(bad, reelmart.FieldError{Field: fmt.Sprintf("items[%d].sku_id", i), Message: "no such SKU"})
+		}
+		if it.SourceVideoID != nil {
+			if _, ok := creators[*it.SourceVideoID]; !ok {
+				bad = append(bad, reelmart.FieldError{Field: fmt.Sprintf("items[%d].source_video_id", i), Message: "no such video"})
+			}
+		}
+	}
+	if err := reelmart.Invalid(bad); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	byShop := map[string]*Order{}
+	var shops []string
+	for _, it := range items {
+		k := infos[it.SKUID]
+		o := byShop[k.shopID]
+		if o == nil {
+			o = &Order{ID: reelmart.NewID(), BuyerID: buyerID, ShopID: k.shopID, State: StatePendingPayment,
+				Shipping: ship, ExpiresAt: now.Add(s.cfg.ReservationTTL), CreatedAt: now, UpdatedAt: now,
+				Events: []Event{{To: StatePendingPayment, ActorID: buyerID, At: now}}}
+			byShop[k.shopID] = o
+			shops = append(shops, k.shopID)
+		}
+		l := Line{SKUID: it.SKUID, ProductID: k.productID, Title: k.title, SKUCode: k.code, Qty: it.Qty,
+			UnitPrice: s.money(k.price), Subtotal: s.money(k.price * int64(it.Qty)), SourceVideoID: it.SourceVideoID, bps: k.bps}
+		if it.SourceVideoID != nil {
+			// Commission is for a product the video pins; a creator buying
+			// through their own video earns nothing.
+			if c := creators[*it.SourceVideoID]; c != buyerID && pins[*it.SourceVideoID][k.productID] {
+				l.creatorID = c
+				l.commission = k.price * int64(it.Qty) * int64(k.bps) / 10_000
+			}
+		}
+		o.Lines = append(o.Lines, l)
+		o.Total.AmountMinor += l.Subtotal.AmountMinor
+	}
+	slices.Sort(shops)
+	out := make([]Order, 0, len(shops))
+	for _, id := range shops {
+		o := byShop[id]
+		o.Total.Currency = s.cfg.Currency
+		o.fee = o.Total.AmountMinor * int64(s.cfg.PlatformFeeBps) / 10_000
+		out = append(out, *o)
+	}
+	return out, nil
+}
+
+func (s *Service) insertOrder(ctx context.Context, tx *sql.Tx, o Order) error {
+	ship, err := json.Marshal(o.Shipping)
+	if err != nil {
+		return fmt.Errorf("checkout: encode shipping: %w", err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO orders (id, buyer_id, shop_id, state, currency, total_minor, fee_minor, shipping, expires_at, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`,
+		o.ID, o.BuyerID, o.ShopID, o.State, o.Total.Currency, o.Total.AmountMinor, o.fee, string(ship), o.ExpiresAt, o.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("checkout: insert order: %w", err)
+	}
+	for i, l := range o.Lines {
+		var creator any
+		if l.creatorID != "" {
+			creator = l.creatorID
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO order_lines (order_id, position, sku_id, product_id, title, sku_code, qty,
+			unit_price_minor, commission_bps, commission_minor, source_video_id, creator_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			o.ID, i, l.SKUID, l.ProductID, l.Title, l.SKUCode, l.Qty, l.UnitPrice.AmountMinor, l.bps, l.commission, l.SourceVideoID, creator)
+		if err != nil {
+			return fmt.Errorf("checkout: insert order line: %w", err)
+		}
+	}
+	return s.recordEvent(ctx, tx, o.ID, "", StatePendingPayment, o.BuyerID, o.CreatedAt)
+}
+
+func (s *Service) recordEvent(ctx context.Context, tx *sql.Tx, orderID string, from, to State, actorID string, at time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO order_events (id, order_id, from_state, to_state, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		reelmart.NewID(), orderID, string(from), string(to), actorID, at)
+	if err != nil {
+		return fmt.Errorf("checkout: record order event: %w", err)
+	}
+	return nil
+}
