@@ -96,11 +96,7 @@ func (s *Server) createShop(c *gin.Context) {
 
 func (s *Server) getShop(c *gin.Context) {
 	sh, err := s.catalog.Shop(c.Request.Context(), c.Param("id"))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, sh)
+	s.reply(c, http.StatusOK, sh, err)
 }
 
 func (s *Server) updateShop(c *gin.Context) {
@@ -110,11 +106,7 @@ func (s *Server) updateShop(c *gin.Context) {
 		return
 	}
 	sh, err := s.catalog.UpdateShop(c.Request.Context(), mustUser(c).ID, c.Param("id"), in)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, sh)
+	s.reply(c, http.StatusOK, sh, err)
 }
 
 func (s *Server) shopProducts(c *gin.Context) {
@@ -152,11 +144,7 @@ func (s *Server) createProduct(c *gin.Context) {
 func (s *Server) getProduct(c *gin.Context) {
 	viewer, _ := currentUser(c)
 	p, err := s.catalog.Product(c.Request.Context(), viewer.ID, c.Param("id"))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, p)
+	s.reply(c, http.StatusOK, p, err)
 }
 
 func (s *Server) updateProduct(c *gin.Context) {
@@ -166,11 +154,7 @@ func (s *Server) updateProduct(c *gin.Context) {
 		return
 	}
 	p, err := s.catalog.UpdateProduct(c.Request.Context(), mustUser(c).ID, c.Param("id"), in)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, p)
+	s.reply(c, http.StatusOK, p, err)
 }
 
 func (s *Server) archiveProduct(c *gin.Context) {
@@ -194,11 +178,7 @@ func (s *Server) setStock(c *gin.Context) {
 		return
 	}
 	k, err := s.catalog.SetStock(c.Request.Context(), mustUser(c).ID, c.Param("id"), *in.Stock)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, k)
+	s.reply(c, http.StatusOK, k, err)
 }
 
 func (s *Server) stockChanges(c *gin.Context) {

@@ -122,11 +122,7 @@ func (w *capturingWriter) WriteString(s string) (int, error) {
 
 func (s *Server) getCart(c *gin.Context) {
 	cart, err := s.checkout.Cart(c.Request.Context(), mustUser(c).ID)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, cart)
+	s.reply(c, http.StatusOK, cart, err)
 }
 
 func (s *Server) putCartItem(c *gin.Context) {
@@ -136,20 +132,12 @@ func (s *Server) putCartItem(c *gin.Context) {
 		return
 	}
 	cart, err := s.checkout.PutCartItem(c.Request.Context(), mustUser(c).ID, c.Param("sku_id"), in)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, cart)
+	s.reply(c, http.StatusOK, cart, err)
 }
 
 func (s *Server) deleteCartItem(c *gin.Context) {
 	cart, err := s.checkout.DeleteCartItem(c.Request.Context(), mustUser(c).ID, c.Param("sku_id"))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, cart)
+	s.reply(c, http.StatusOK, cart, err)
 }
 
 func (s *Server) createOrders(c *gin.Context) {
@@ -209,11 +197,7 @@ func (s *Server) shopOrders(c *gin.Context) {
 
 func (s *Server) getOrder(c *gin.Context) {
 	o, err := s.checkout.Order(c.Request.Context(), mustUser(c).ID, c.Param("id"))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, o)
+	s.reply(c, http.StatusOK, o, err)
 }
 
 func (s *Server) payOrder(c *gin.Context) {
@@ -261,11 +245,7 @@ func (s *Server) answerOrder(c *gin.Context) func(checkout.Order, error) {
 
 func (s *Server) getWallet(c *gin.Context) {
 	w, err := s.checkout.Wallet(c.Request.Context(), mustUser(c).ID)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, w)
+	s.reply(c, http.StatusOK, w, err)
 }
 
 func (s *Server) topUp(c *gin.Context) {
@@ -281,11 +261,7 @@ func (s *Server) topUp(c *gin.Context) {
 		return
 	}
 	w, err := s.checkout.TopUp(c.Request.Context(), mustUser(c).ID, *in.Amount)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, w)
+	s.reply(c, http.StatusOK, w, err)
 }
 
 func (s *Server) walletTransactions(c *gin.Context) {
@@ -305,9 +281,5 @@ func (s *Server) walletTransactions(c *gin.Context) {
 
 func (s *Server) earnings(c *gin.Context) {
 	e, err := s.checkout.Earnings(c.Request.Context(), mustUser(c).ID)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, e)
+	s.reply(c, http.StatusOK, e, err)
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -14,30 +13,25 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/alexedwards/argon2id"
-	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/reelmart/reelmart/account"
 	"github.com/reelmart/reelmart/api"
+	"github.com/reelmart/reelmart/internal/mediatest"
 	"github.com/reelmart/reelmart/media"
 	"github.com/reelmart/reelmart/media/transcode"
 	"github.com/reelmart/reelmart/platform/blob"
-	"github.com/reelmart/reelmart/platform/blob/local"
-	"github.com/reelmart/reelmart/platform/blob/s3"
+	"github.com/reelmart/reelmart/platform/blob/s3/s3test"
 	"github.com/reelmart/reelmart/platform/db"
 	"github.com/reelmart/reelmart/platform/db/dbtest"
 	"github.com/reelmart/reelmart/platform/jobs"
-	"github.com/reelmart/reelmart/platform/testenv"
 )
 
 // transcodeChildEnv makes this test binary act as `reelmart transcode …`
@@ -178,7 +172,7 @@ func (b *failingBody) Read(p []byte) (int, error) {
 
 func TestTusUpload(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		h := newMediaHarness(t, d, apiLocalStore(t), media.Config{MaxUploadBytes: 1 << 20, UploadQuotaBytes: 3 << 18})
+		h := newMediaHarness(t, d, mediatest.LocalStore(t), media.Config{MaxUploadBytes: 1 << 20, UploadQuotaBytes: 3 << 18})
 		ana, bob := h.register("ana"), h.register("bob")
 		data := bytes.Repeat([]byte("0123456789abcdef"), 40000) // 640,000 bytes
 
@@ -274,7 +268,7 @@ type videoDoc struct {
 }
 
 func TestVideoValidation(t *testing.T) {
-	h := newMediaHarness(t, dbtest.Open(t, db.SQLite), apiLocalStore(t), media.Config{})
+	h := newMediaHarness(t, dbtest.Open(t, db.SQLite), mediatest.LocalStore(t), media.Config{})
 	ana, bob := h.register("ana"), h.register("bob")
 	for _, c := range []struct {
 		body  string
@@ -309,14 +303,14 @@ func TestVideoValidation(t *testing.T) {
 		t.Errorf("bob uses ana's upload: %d %s", r.StatusCode, r.body)
 	}
 
-	png := h.uploadFile(ana.Token, apiFixture(t, "png.mp4"))
+	png := h.uploadFile(ana.Token, mediatest.Fixture(t, "png.mp4"))
 	r = h.do(req{method: "POST", path: "/api/v1/videos", token: ana.Token, body: map[string]any{"upload_id": png, "caption": "not a video"}})
 	var v videoDoc
 	r.json(&v)
 	if r.StatusCode != 202 || v.Status != "failed" || v.ErrorCode != "not_a_video" || v.Error == "" {
 		t.Fatalf("PNG renamed .mp4: %d %s", r.StatusCode, r.body)
 	}
-	if k := apiKeys(t, h.store); len(k) != 0 {
+	if k := mediatest.Keys(t, h.store, ""); len(k) != 0 {
 		t.Fatalf("a rejected file left objects: %v", k)
 	}
 	if r := h.do(req{method: "POST", path: "/api/v1/videos", token: ana.Token, body: map[string]any{"upload_id": png}}); r.StatusCode != 409 || r.problem(t).Code != "upload_already_used" {
@@ -345,13 +339,13 @@ func TestVideoJourney(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		for _, engine := range []string{"local", "s3"} {
 			t.Run(engine, func(t *testing.T) {
-				store := apiLocalStore(t)
+				store := mediatest.LocalStore(t)
 				if engine == "s3" {
-					store = apiS3Store(t)
+					store = s3test.NewStore(t, "api-media")
 				}
 				h := newMediaHarness(t, d, store, media.Config{})
 				ana, bob := h.register("ana_"+engine), h.register("bob_"+engine)
-				id := h.uploadFile(ana.Token, apiFixture(t, "good.mp4"))
+				id := h.uploadFile(ana.Token, mediatest.Fixture(t, "good.mp4"))
 				r := h.do(req{method: "POST", path: "/api/v1/videos", token: ana.Token,
 					body: map[string]any{"upload_id": id, "caption": "First clip", "hashtags": []string{"#Sneakers", "OOTD"}}})
 				var v videoDoc
@@ -442,7 +436,7 @@ func TestVideoJourney(t *testing.T) {
 				if r := h.do(req{method: "DELETE", path: "/api/v1/videos/" + v.ID, token: ana.Token}); r.StatusCode != 204 {
 					t.Fatalf("ana deletes: %d %s", r.StatusCode, r.body)
 				}
-				if k := apiKeys(t, store); len(k) != 0 {
+				if k := mediatest.Keys(t, store, ""); len(k) != 0 {
 					t.Fatalf("objects after delete: %v", k)
 				}
 				if r := h.do(req{method: "GET", path: "/api/v1/videos/" + v.ID, token: ana.Token}); r.StatusCode != 404 {
@@ -459,11 +453,11 @@ func TestVideoJourney(t *testing.T) {
 // TestVideoListingPages pages through a creator's videos with the cursor.
 func TestVideoListingPages(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		h := newMediaHarness(t, d, apiLocalStore(t), media.Config{})
+		h := newMediaHarness(t, d, mediatest.LocalStore(t), media.Config{})
 		ana := h.register("ana")
 		var ids []string
 		for i := 0; i < 5; i++ {
-			id := h.uploadFile(ana.Token, apiFixture(t, "empty.mp4"))
+			id := h.uploadFile(ana.Token, mediatest.Fixture(t, "empty.mp4"))
 			var v videoDoc
 			h.do(req{method: "POST", path: "/api/v1/videos", token: ana.Token, body: map[string]string{"upload_id": id}}).json(&v)
 			ids = append(ids, v.ID)
@@ -495,98 +489,10 @@ func TestVideoListingPages(t *testing.T) {
 	})
 }
 
-var apiFixtureMu sync.Mutex
-
-// apiFixture generates an input with the ffmpeg CLI: "good.mp4" (2 s, 320x240,
-// H.264 + AAC), "png.mp4" (a PNG renamed) or "empty.mp4" (zero bytes).
-func apiFixture(t *testing.T, name string) string {
-	t.Helper()
-	apiFixtureMu.Lock()
-	defer apiFixtureMu.Unlock()
-	dir := filepath.Join(os.TempDir(), "reelmart-api-fixtures-"+strconv.Itoa(os.Getpid()))
-	p := filepath.Join(dir, name)
-	if _, err := os.Stat(p); err == nil {
-		return p
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	ff := func(args ...string) {
-		out, err := exec.Command("ffmpeg", append([]string{"-hide_banner", "-loglevel", "error", "-y"}, args...)...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("ffmpeg: %v\n%s", err, out)
-		}
-	}
-	switch name {
-	case "good.mp4":
-		ff("-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
-			"-t", "2", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", p)
-	case "png.mp4":
-		ff("-f", "lavfi", "-i", "testsrc2=size=64x64", "-frames:v", "1", "-f", "image2", "-c:v", "png", p)
-	case "empty.mp4":
-		if err := os.WriteFile(p, nil, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	default:
-		t.Fatalf("no fixture %q", name)
-	}
-	return p
-}
-
-func apiLocalStore(t *testing.T) blob.Store {
-	st, err := local.New(t.TempDir(), local.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
-
-// apiS3Store opens a store on a new bucket of the test MinIO, removed when t ends.
-func apiS3Store(t *testing.T) blob.Store {
-	t.Helper()
-	u, err := url.Parse(testenv.S3(t))
-	if err != nil {
-		t.Fatal("REELMART_TEST_S3 does not parse")
-	}
-	var b [5]byte
-	_, _ = rand.Read(b[:])
-	bucket := "api-media-" + hex.EncodeToString(b[:])
-	u.Path = "/" + bucket
-	st, err := s3.Open(context.Background(), u.String())
-	if err != nil {
-		t.Fatalf("open s3: %v", err)
-	}
-	t.Cleanup(func() {
-		secret, _ := u.User.Password()
-		c, err := minio.New(u.Host, &minio.Options{Creds: credentials.NewStaticV4(u.User.Username(), secret, "")})
-		if err == nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			err = c.RemoveBucketWithOptions(ctx, bucket, minio.RemoveBucketOptions{ForceDelete: true})
-		}
-		if err != nil {
-			t.Errorf("remove bucket %s: %v", bucket, err)
-		}
-	})
-	return st
-}
-
-func apiKeys(t *testing.T, store blob.Store) []string {
-	t.Helper()
-	var out []string
-	for info, err := range store.List(context.Background(), "") {
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, info.Key)
-	}
-	return out
-}
-
 // TestTusOverRealConnection uploads over TCP, drops the connection in the
 // middle of a PATCH, and resumes from the offset HEAD reports.
 func TestTusOverRealConnection(t *testing.T) {
-	h := newMediaHarness(t, dbtest.Open(t, db.SQLite), apiLocalStore(t), media.Config{})
+	h := newMediaHarness(t, dbtest.Open(t, db.SQLite), mediatest.LocalStore(t), media.Config{})
 	ana := h.register("ana")
 	srv := httptest.NewServer(h.srv)
 	defer srv.Close()

@@ -17,6 +17,7 @@ import (
 	"github.com/reelmart/reelmart/account"
 	"github.com/reelmart/reelmart/api"
 	"github.com/reelmart/reelmart/catalog"
+	"github.com/reelmart/reelmart/internal/mediatest"
 	"github.com/reelmart/reelmart/media"
 	"github.com/reelmart/reelmart/media/transcode"
 	"github.com/reelmart/reelmart/platform/blob/local"
@@ -207,7 +208,7 @@ func TestPinsJourneyHTTP(t *testing.T) {
 			t.Fatalf("archive: %d %s", r.StatusCode, r.body)
 		}
 
-		upload := h.media.uploadFile(ana.Token, apiFixture(t, "good.mp4")) // 2 s
+		upload := h.media.uploadFile(ana.Token, mediatest.Fixture(t, "good.mp4")) // 2 s
 		publish := func(links ...map[string]any) *response {
 			return h.do(req{method: "POST", path: "/api/v1/videos", token: ana.Token,
 				body: map[string]any{"upload_id": upload, "caption": "My kit", "products": links}})

@@ -70,6 +70,15 @@ func (s *Server) fail(c *gin.Context, err error) {
 	writeProblem(c, e)
 }
 
+// reply answers v as JSON with status, or err as a problem: the last step of most handlers.
+func (s *Server) reply(c *gin.Context, status int, v any, err error) {
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(status, v)
+}
+
 func writeProblem(c *gin.Context, e *reelmart.Error) {
 	status := statusOf(e.Kind)
 	switch e.Kind {

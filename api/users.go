@@ -9,11 +9,7 @@ import (
 func (s *Server) profile(c *gin.Context) {
 	viewer, _ := currentUser(c)
 	p, err := s.accounts.Profile(c.Request.Context(), c.Param("id"), viewer.ID)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, p)
+	s.reply(c, http.StatusOK, p, err)
 }
 
 // follow and unfollow answer with the followee's updated profile, so a client

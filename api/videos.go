@@ -34,11 +34,7 @@ func (s *Server) createVideo(c *gin.Context) {
 func (s *Server) getVideo(c *gin.Context) {
 	viewer, _ := currentUser(c)
 	v, err := s.media.Video(c.Request.Context(), c.Param("id"), viewer.ID)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, v)
+	s.reply(c, http.StatusOK, v, err)
 }
 
 func (s *Server) deleteVideo(c *gin.Context) {
@@ -58,11 +54,7 @@ func (s *Server) relinkProducts(c *gin.Context) {
 		return
 	}
 	v, err := s.media.Relink(c.Request.Context(), c.Param("id"), mustUser(c).ID, in.Products)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, v)
+	s.reply(c, http.StatusOK, v, err)
 }
 
 type videoPage struct {

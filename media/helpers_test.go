@@ -3,16 +3,12 @@ package media_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"strconv"
@@ -22,26 +18,21 @@ import (
 	"time"
 
 	"github.com/alexedwards/argon2id"
-	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/reelmart/reelmart"
 	"github.com/reelmart/reelmart/account"
+	"github.com/reelmart/reelmart/internal/mediatest"
 	"github.com/reelmart/reelmart/media"
 	"github.com/reelmart/reelmart/media/transcode"
 	"github.com/reelmart/reelmart/platform/blob"
-	"github.com/reelmart/reelmart/platform/blob/local"
-	"github.com/reelmart/reelmart/platform/blob/s3"
+	"github.com/reelmart/reelmart/platform/blob/s3/s3test"
 	"github.com/reelmart/reelmart/platform/db"
 	"github.com/reelmart/reelmart/platform/jobs"
-	"github.com/reelmart/reelmart/platform/testenv"
 )
 
 // childEnv makes the test binary act as `reelmart transcode …` when the
 // sandbox starts it, so the tests run the real sandboxed transcoder.
 const childEnv = "REELMART_MEDIA_TEST_TRANSCODE_CHILD"
-
-var fixtures string // directory of the generated media files
 
 func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) == "1" {
@@ -54,13 +45,8 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(transcode.ChildMain(context.Background(), args, os.Stdin, os.Stdout, os.Stderr))
 	}
-	dir, err := os.MkdirTemp("", "media-fixtures-")
-	if err != nil {
-		panic(err)
-	}
-	fixtures = dir
 	code := m.Run()
-	os.RemoveAll(dir)
+	mediatest.RemoveFixtures()
 	os.Exit(code)
 }
 
@@ -71,63 +57,6 @@ func Sandbox(t testing.TB) transcode.Sandbox {
 		t.Fatal(err)
 	}
 	return transcode.Sandbox{Exe: exe, Env: []string{childEnv + "=1"}, Timeout: 3 * time.Minute}
-}
-
-var fixtureMu sync.Mutex
-
-// Fixture returns the path of a generated input: "good.mp4" (2 s 320x240
-// H.264 + AAC), "noaudio.mp4", "audio.mp4" (audio only), "png.mp4" (a PNG
-// renamed), "empty.mp4" (zero bytes), "truncated.mp4" (good.mp4 cut short).
-func Fixture(t testing.TB, name string) string {
-	t.Helper()
-	fixtureMu.Lock()
-	defer fixtureMu.Unlock()
-	p := filepath.Join(fixtures, name)
-	if _, err := os.Stat(p); err == nil {
-		return p
-	}
-	ff := func(args ...string) {
-		t.Helper()
-		cmd := exec.Command("ffmpeg", append([]string{"-hide_banner", "-loglevel", "error", "-y"}, args...)...)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("ffmpeg %v: %v\n%s", args, err, out)
-		}
-	}
-	switch name {
-	case "good.mp4":
-		ff("-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
-			"-t", "2", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", p)
-	case "long.mp4":
-		ff("-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
-			"-t", "10", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", p)
-	case "noaudio.mp4":
-		ff("-f", "lavfi", "-i", "testsrc2=size=240x320:rate=25", "-t", "2", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", p)
-	case "audio.mp4":
-		ff("-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100", "-t", "2", "-c:a", "aac", p)
-	case "png.mp4":
-		png := filepath.Join(fixtures, "frame.png")
-		ff("-f", "lavfi", "-i", "testsrc2=size=64x64", "-frames:v", "1", png)
-		if err := os.Rename(png, p); err != nil {
-			t.Fatal(err)
-		}
-	case "empty.mp4":
-		if err := os.WriteFile(p, nil, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	case "truncated.mp4":
-		fixtureMu.Unlock()
-		good, err := os.ReadFile(Fixture(t, "good.mp4"))
-		fixtureMu.Lock()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, good[:len(good)/3], 0o644); err != nil {
-			t.Fatal(err)
-		}
-	default:
-		t.Fatalf("no fixture %q", name)
-	}
-	return p
 }
 
 // clock is a settable time source.
@@ -242,61 +171,10 @@ func (e *env) publish(userID, file string) (media.Video, error) {
 	return e.svc.Publish(context.Background(), userID, media.NewVideo{UploadID: e.upload(userID, file, 64<<10), Caption: "clip"})
 }
 
-// keys lists every object key in the store under prefix.
-func keys(t testing.TB, store blob.Store, prefix string) []string {
-	t.Helper()
-	var out []string
-	for info, err := range store.List(context.Background(), prefix) {
-		if err != nil {
-			t.Fatalf("list %q: %v", prefix, err)
-		}
-		out = append(out, info.Key)
-	}
-	return out
-}
-
 // stores runs fn once per blob engine: local disk and the real MinIO.
 func stores(t *testing.T, fn func(t *testing.T, store blob.Store)) {
-	t.Run("local", func(t *testing.T) { fn(t, localStore(t)) })
-	t.Run("s3", func(t *testing.T) { fn(t, S3Store(t)) })
-}
-
-func localStore(t testing.TB) blob.Store {
-	st, err := local.New(t.TempDir(), local.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
-
-// S3Store opens a store on a new bucket of the test MinIO, removed with its objects when t ends.
-func S3Store(t testing.TB) blob.Store {
-	t.Helper()
-	u, err := url.Parse(testenv.S3(t))
-	if err != nil {
-		t.Fatal("REELMART_TEST_S3 does not parse")
-	}
-	var b [5]byte
-	_, _ = rand.Read(b[:])
-	bucket := "media-test-" + hex.EncodeToString(b[:])
-	u.Path = "/" + bucket
-	st, err := s3.Open(context.Background(), u.String())
-	if err != nil {
-		t.Fatalf("open s3: %v", err)
-	}
-	t.Cleanup(func() {
-		secret, _ := u.User.Password()
-		c, err := minio.New(u.Host, &minio.Options{Creds: credentials.NewStaticV4(u.User.Username(), secret, ""), Secure: false})
-		if err == nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			err = c.RemoveBucketWithOptions(ctx, bucket, minio.RemoveBucketOptions{ForceDelete: true})
-		}
-		if err != nil {
-			t.Errorf("remove bucket %s: %v", bucket, err)
-		}
-	})
-	return st
+	t.Run("local", func(t *testing.T) { fn(t, mediatest.LocalStore(t)) })
+	t.Run("s3", func(t *testing.T) { fn(t, s3test.NewStore(t, "media-test")) })
 }
 
 func code(err error) string {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/reelmart/reelmart"
+	"github.com/reelmart/reelmart/internal/mediatest"
 	"github.com/reelmart/reelmart/media"
 	"github.com/reelmart/reelmart/platform/blob"
 	"github.com/reelmart/reelmart/platform/db"
@@ -30,7 +31,7 @@ func job(id string, attempt int) jobs.Job {
 
 func TestPublishRejectsBadFiles(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		e := newEnv(t, d, localStore(t), media.Config{})
+		e := newEnv(t, d, mediatest.LocalStore(t), media.Config{})
 		ana := e.user("ana")
 		for file, want := range map[string]string{
 			"png.mp4":       "not_a_video",
@@ -39,7 +40,7 @@ func TestPublishRejectsBadFiles(t *testing.T) {
 			"truncated.mp4": "",
 		} {
 			t.Run(file, func(t *testing.T) {
-				id := e.upload(ana, Fixture(t, file), 1<<20)
+				id := e.upload(ana, mediatest.Fixture(t, file), 1<<20)
 				v, err := e.svc.Publish(ctx, ana, media.NewVideo{UploadID: id, Caption: "bad", Hashtags: []string{"#Bad"}})
 				if err != nil {
 					t.Fatalf("publish: %v", err)
@@ -50,7 +51,7 @@ func TestPublishRejectsBadFiles(t *testing.T) {
 				if v.HLSURL != "" || len(v.Renditions) != 0 || v.Hashtags[0] != "bad" {
 					t.Fatalf("failed video = %+v", v)
 				}
-				if k := keys(t, e.store, ""); len(k) != 0 {
+				if k := mediatest.Keys(t, e.store, ""); len(k) != 0 {
 					t.Fatalf("a rejected file left objects: %v", k)
 				}
 				if _, err := os.Stat(filepath.Join(e.staging, id)); !os.IsNotExist(err) {
@@ -72,7 +73,7 @@ func TestPublishRejectsBadFiles(t *testing.T) {
 }
 
 func TestPublishValidation(t *testing.T) {
-	e := newEnv(t, dbtest.Open(t, db.SQLite), localStore(t), media.Config{})
+	e := newEnv(t, dbtest.Open(t, db.SQLite), mediatest.LocalStore(t), media.Config{})
 	ana, bob := e.user("ana"), e.user("bob")
 	long := strings.Repeat("é", media.MaxCaption+1)
 	tags := make([]string, 31)
@@ -124,7 +125,7 @@ func TestPublishAndTranscode(t *testing.T) {
 		stores(t, func(t *testing.T, store blob.Store) {
 			e := newEnv(t, d, store, media.Config{Rungs: []int{240, 144}})
 			ana, bob := e.user("ana_"+t.Name()[len(t.Name())-2:]), e.user("bob_"+t.Name()[len(t.Name())-2:])
-			id := e.upload(ana, Fixture(t, "good.mp4"), 100<<10)
+			id := e.upload(ana, mediatest.Fixture(t, "good.mp4"), 100<<10)
 			v, err := e.svc.Publish(ctx, ana, media.NewVideo{UploadID: id, Caption: " Hello ", Hashtags: []string{"#Shoes", "shoes", "Run_2"}})
 			if err != nil {
 				t.Fatal(err)
@@ -133,7 +134,7 @@ func TestPublishAndTranscode(t *testing.T) {
 				v.Width != 320 || v.Height != 240 || v.DurationMS < 1900 || v.Creator.ID != ana || v.HLSURL != "" {
 				t.Fatalf("published = %+v", v)
 			}
-			if k := keys(t, store, ""); !slices.Equal(k, []string{"videos/" + v.ID + "/source"}) {
+			if k := mediatest.Keys(t, store, ""); !slices.Equal(k, []string{"videos/" + v.ID + "/source"}) {
 				t.Fatalf("objects after publish = %v", k)
 			}
 			if _, err := e.svc.Video(ctx, v.ID, bob); code(err) != "video_not_found" {
@@ -165,7 +166,7 @@ func TestPublishAndTranscode(t *testing.T) {
 			poster, _ := e.svc.ObjectKey(ctx, v.ID, "poster.jpg")
 			checkObject(t, store, poster, "image/jpeg", "\xff\xd8")
 			var sawSegment, sawInit bool
-			for _, k := range keys(t, store, "videos/"+v.ID+"/hls/") {
+			for _, k := range mediatest.Keys(t, store, "videos/"+v.ID+"/hls/") {
 				info, err := store.Stat(ctx, k)
 				if err != nil {
 					t.Fatal(err)
@@ -178,7 +179,7 @@ func TestPublishAndTranscode(t *testing.T) {
 				}
 			}
 			if !sawSegment || !sawInit {
-				t.Fatalf("segments or init segments missing or mistyped: %v", keys(t, store, ""))
+				t.Fatalf("segments or init segments missing or mistyped: %v", mediatest.Keys(t, store, ""))
 			}
 
 			if err := e.svc.Delete(ctx, v.ID, bob); code(err) != "not_video_owner" {
@@ -187,7 +188,7 @@ func TestPublishAndTranscode(t *testing.T) {
 			if err := e.svc.Delete(ctx, v.ID, ana); err != nil {
 				t.Fatal(err)
 			}
-			if k := keys(t, store, ""); len(k) != 0 {
+			if k := mediatest.Keys(t, store, ""); len(k) != 0 {
 				t.Fatalf("objects after delete: %v", k)
 			}
 			if _, err := e.svc.Video(ctx, v.ID, ana); code(err) != "video_not_found" {
@@ -217,15 +218,15 @@ func checkObject(t *testing.T, store blob.Store, key, contentType, prefix string
 // attempt that fails, and a video deleted before its job runs.
 func TestTranscodeJobFailures(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		store := localStore(t)
+		store := mediatest.LocalStore(t)
 		e := newEnv(t, d, store, media.Config{Rungs: []int{144}})
 		ana := e.user("ana")
 
-		v, err := e.publish(ana, Fixture(t, "noaudio.mp4"))
+		v, err := e.publish(ana, mediatest.Fixture(t, "noaudio.mp4"))
 		if err != nil || v.Status != media.StatusProcessing {
 			t.Fatalf("publish: %+v %v", v, err)
 		}
-		png, _ := os.ReadFile(Fixture(t, "png.mp4"))
+		png, _ := os.ReadFile(mediatest.Fixture(t, "png.mp4"))
 		if err := store.Put(ctx, "videos/"+v.ID+"/source", strings.NewReader(string(png)), int64(len(png)), ""); err != nil {
 			t.Fatal(err)
 		}
@@ -236,11 +237,11 @@ func TestTranscodeJobFailures(t *testing.T) {
 		if got, _ := e.svc.Video(ctx, v.ID, ana); got.Status != media.StatusFailed || got.ErrorCode == "" {
 			t.Fatalf("after reject: %+v", got)
 		}
-		if k := keys(t, store, ""); len(k) != 0 {
+		if k := mediatest.Keys(t, store, ""); len(k) != 0 {
 			t.Fatalf("objects after reject: %v", k)
 		}
 
-		v, _ = e.publish(ana, Fixture(t, "noaudio.mp4"))
+		v, _ = e.publish(ana, mediatest.Fixture(t, "noaudio.mp4"))
 		if err := store.Delete(ctx, "videos/"+v.ID+"/source"); err != nil {
 			t.Fatal(err)
 		}
@@ -257,14 +258,14 @@ func TestTranscodeJobFailures(t *testing.T) {
 			t.Fatalf("after last attempt: %+v", got)
 		}
 
-		v, _ = e.publish(ana, Fixture(t, "noaudio.mp4"))
+		v, _ = e.publish(ana, mediatest.Fixture(t, "noaudio.mp4"))
 		if err := e.svc.Delete(ctx, v.ID, ana); err != nil {
 			t.Fatal(err)
 		}
 		if err := e.svc.TranscodeJob(ctx, job(v.ID, 1)); err != nil {
 			t.Fatalf("job of a deleted video: %v", err)
 		}
-		if k := keys(t, store, ""); len(k) != 0 {
+		if k := mediatest.Keys(t, store, ""); len(k) != 0 {
 			t.Fatalf("objects left: %v", k)
 		}
 	})
@@ -273,9 +274,9 @@ func TestTranscodeJobFailures(t *testing.T) {
 // TestQueueRunsTranscode runs the job through the real queue's Work loop.
 func TestQueueRunsTranscode(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		e := newEnv(t, d, localStore(t), media.Config{Rungs: []int{144}})
+		e := newEnv(t, d, mediatest.LocalStore(t), media.Config{Rungs: []int{144}})
 		ana := e.user("ana")
-		v, err := e.publish(ana, Fixture(t, "good.mp4"))
+		v, err := e.publish(ana, mediatest.Fixture(t, "good.mp4"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -302,11 +303,11 @@ func TestQueueRunsTranscode(t *testing.T) {
 
 func TestListingAndCursor(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		e := newEnv(t, d, localStore(t), media.Config{})
+		e := newEnv(t, d, mediatest.LocalStore(t), media.Config{})
 		ana, bob := e.user("ana"), e.user("bob")
 		var ids []string
 		for i := 0; i < 5; i++ {
-			v, err := e.publish(ana, Fixture(t, "empty.mp4"))
+			v, err := e.publish(ana, mediatest.Fixture(t, "empty.mp4"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -356,7 +357,7 @@ func TestListingAndCursor(t *testing.T) {
 
 func TestQuotaAndSweep(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		e := newEnv(t, d, localStore(t), media.Config{MaxUploadBytes: 1000, UploadQuotaBytes: 1500, AbandonAfter: time.Hour})
+		e := newEnv(t, d, mediatest.LocalStore(t), media.Config{MaxUploadBytes: 1000, UploadQuotaBytes: 1500, AbandonAfter: time.Hour})
 		ana := e.user("ana")
 		if _, err := e.createUpload(ana, 1001, "big.mp4"); code(err) != "upload_too_large" {
 			t.Fatalf("over max size: %v", err)
@@ -430,7 +431,7 @@ func (c *catalog) LinkProducts(ctx context.Context, tx *sql.Tx, videoID, creator
 
 func TestProductLinks(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		e := newEnv(t, d, localStore(t), media.Config{})
+		e := newEnv(t, d, mediatest.LocalStore(t), media.Config{})
 		cat := &catalog{links: map[string][]media.ProductLink{}}
 		svc, err := media.NewService(media.Deps{DB: d, Blob: e.store, Transcoder: Sandbox(t), Jobs: e.queue, Products: cat, Now: e.clock.now},
 			media.Config{StagingDir: e.staging})
@@ -440,14 +441,14 @@ func TestProductLinks(t *testing.T) {
 		e.svc = svc
 		ana, bob := e.user("ana"), e.user("bob")
 		past := []media.ProductLink{{ProductID: "p1", StartMS: 0, EndMS: 60000}}
-		if _, err := svc.Publish(ctx, ana, media.NewVideo{UploadID: e.upload(ana, Fixture(t, "noaudio.mp4"), 1<<20), Products: past}); code(err) != "validation_failed" {
+		if _, err := svc.Publish(ctx, ana, media.NewVideo{UploadID: e.upload(ana, mediatest.Fixture(t, "noaudio.mp4"), 1<<20), Products: past}); code(err) != "validation_failed" {
 			t.Fatalf("span past the end: %v", err)
 		}
-		if k := keys(t, e.store, ""); len(k) != 0 {
+		if k := mediatest.Keys(t, e.store, ""); len(k) != 0 {
 			t.Fatalf("a refused publish left objects: %v", k)
 		}
 		links := []media.ProductLink{{ProductID: "p1", StartMS: 0, EndMS: 1500}}
-		v, err := e.publish(ana, Fixture(t, "noaudio.mp4"))
+		v, err := e.publish(ana, mediatest.Fixture(t, "noaudio.mp4"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -480,9 +481,9 @@ func TestProductLinks(t *testing.T) {
 // TestProgressMoves watches the stored progress of a 10 s clip while it
 // transcodes: it must show values between 0 and 1 and never go back.
 func TestProgressMoves(t *testing.T) {
-	e := newEnv(t, dbtest.Open(t, db.SQLite), localStore(t), media.Config{Rungs: []int{360, 240}})
+	e := newEnv(t, dbtest.Open(t, db.SQLite), mediatest.LocalStore(t), media.Config{Rungs: []int{360, 240}})
 	ana := e.user("ana")
-	v, err := e.publish(ana, Fixture(t, "long.mp4"))
+	v, err := e.publish(ana, mediatest.Fixture(t, "long.mp4"))
 	if err != nil {
 		t.Fatal(err)
 	}

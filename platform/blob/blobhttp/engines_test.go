@@ -2,22 +2,14 @@ package blobhttp_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"io"
-	"net/url"
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
-
-	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/reelmart/reelmart/platform/blob"
 	"github.com/reelmart/reelmart/platform/blob/local"
-	"github.com/reelmart/reelmart/platform/blob/s3"
-	"github.com/reelmart/reelmart/platform/testenv"
+	"github.com/reelmart/reelmart/platform/blob/s3/s3test"
 )
 
 // engines are the real blob stores every test runs on.
@@ -42,39 +34,6 @@ func openLocal(t *testing.T) blob.Store {
 		t.Fatalf("local.New: %v", err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return s
-}
-
-// openS3 opens a store on a new bucket of the test MinIO and removes the
-// bucket, objects and all, when the test ends.
-func openS3(t *testing.T) blob.Store {
-	u, err := url.Parse(testenv.S3(t))
-	if err != nil {
-		t.Fatalf("REELMART_TEST_S3 does not parse")
-	}
-	suffix := make([]byte, 5)
-	rand.Read(suffix)
-	bucket := "blobhttp-" + hex.EncodeToString(suffix)
-	u.Path = "/" + bucket
-	s, err := s3.Open(t.Context(), u.String())
-	if err != nil {
-		t.Fatalf("s3.Open: %v", err)
-	}
-	secret, _ := u.User.Password()
-	admin, err := minio.New(u.Host, &minio.Options{
-		Creds:  credentials.NewStaticV4(u.User.Username(), secret, ""),
-		Secure: u.Query().Get("secure") != "false",
-	})
-	if err != nil {
-		t.Fatalf("minio client: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := admin.RemoveBucketWithOptions(ctx, bucket, minio.RemoveBucketOptions{ForceDelete: true}); err != nil {
-			t.Errorf("remove bucket %s: %v", bucket, err)
-		}
-	})
 	return s
 }
 
@@ -114,3 +73,6 @@ func (r *countingReader) Read(p []byte) (int, error) {
 	r.n.Add(int64(n))
 	return n, err
 }
+
+// openS3 opens a store on a new bucket of the test MinIO, removed when the test ends.
+func openS3(t *testing.T) blob.Store { return s3test.NewStore(t, "blobhttp") }
