@@ -246,6 +246,8 @@ BEGIN
   END IF;
 END
 \$\$;
+-- Tests drop their databases WITH (FORCE), which must be able to end an autovacuum worker.
+GRANT pg_signal_backend TO $PG_APP_USER;
 SELECT 'CREATE DATABASE $PG_APP_DB OWNER $PG_APP_USER'
 WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$PG_APP_DB') \gexec
 EOF

@@ -75,9 +75,15 @@ func freshPostgres(t testing.TB, ctx context.Context) string {
 			return
 		}
 		defer adb.Close()
-		if _, err := adb.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("dbtest: drop %s: %v", name, err)
+		// A background worker can hold the database for a moment; try a few times.
+		var err2 error
+		for i := 0; i < 5; i++ {
+			if _, err2 = adb.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err2 == nil {
+				return
+			}
+			time.Sleep(200 * time.Millisecond)
 		}
+		t.Errorf("dbtest: drop %s: %v", name, err2)
 	})
 	u, err := url.Parse(admin)
 	if err != nil {
