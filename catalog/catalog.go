@@ -94,7 +94,8 @@ type SKU struct {
 }
 
 // Image is a product picture. URL is the resized copy (longest side at
-// most Config.DisplaySize); OriginalURL the file as uploaded.
+// most Config.DisplaySize); OriginalURL the full-size file as uploaded, upright
+// and with its metadata (EXIF, GPS, XMP, text chunks) removed.
 type Image struct {
 	ID          string    `json:"id"`
 	Position    int       `json:"position"`

@@ -22,7 +22,7 @@ import (
 
 // Variants of a stored image.
 const (
-	VariantOriginal = "original" // the file as uploaded
+	VariantOriginal = "original" // the file as uploaded, without metadata, upright
 	VariantDisplay  = "display"  // resized to Config.DisplaySize, JPEG or PNG
 )
 
@@ -44,8 +44,9 @@ func imageKey(productID, imageID, name string) string {
 
 // AddImage stores the image read from r as the last image of the product
 // with productID, for its shop's owner. The file must decode as JPEG, PNG or
-// WebP (whatever its name or declared type); the original and a copy whose
-// longest side is at most Config.DisplaySize are stored. It returns
+// WebP (whatever its name or declared type); the original, without its
+// metadata and turned upright (prepareOriginal), and a copy whose longest
+// side is at most Config.DisplaySize are stored. It returns
 // ErrProductNotFound, ErrNotShopOwner, ErrProductArchived, ErrImageTooLarge
 // for a file over Config.MaxImageBytes, ErrInvalidImage,
 // ErrImageTooManyPx, or ErrTooManyImages.
@@ -68,25 +69,25 @@ func (s *Service) AddImage(ctx context.Context, userID, productID string, r io.R
 	if err != nil {
 		return Image{}, err
 	}
-	orientation := 1
-	if format == "jpeg" {
-		orientation = exifOrientation(raw)
+	orig, err := prepareOriginal(img, raw, format)
+	if err != nil {
+		return Image{}, err
 	}
-	display, displayType, displayExt := s.displayCopy(img, orientation)
+	display, displayType, displayExt := s.displayCopy(img, orig.orientation)
 	// Width and height are as the image is seen, after its EXIF turn.
 	b := img.Bounds()
 	im := Image{ID: reelmart.NewID(), Width: b.Dx(), Height: b.Dy(), CreatedAt: s.now()}
-	if swapsSides(orientation) {
+	if swapsSides(orig.orientation) {
 		im.Width, im.Height = im.Height, im.Width
 	}
 	dispBounds := display.Bounds()
-	origKey := imageKey(productID, im.ID, "original."+accepted[format][1])
+	origKey := imageKey(productID, im.ID, "original."+orig.ext)
 	dispKey := imageKey(productID, im.ID, "display."+displayExt)
 	var dispBuf bytes.Buffer
 	if err := encode(&dispBuf, display, displayType); err != nil {
 		return Image{}, err
 	}
-	if err := s.blobs.Put(ctx, origKey, bytes.NewReader(raw), int64(len(raw)), accepted[format][0]); err != nil {
+	if err := s.blobs.Put(ctx, origKey, bytes.NewReader(orig.data), int64(len(orig.data)), orig.contentType); err != nil {
 		return Image{}, fmt.Errorf("catalog: store image: %w", err)
 	}
 	if err := s.blobs.Put(ctx, dispKey, &dispBuf, int64(dispBuf.Len()), displayType); err != nil {
@@ -114,7 +115,7 @@ func (s *Service) AddImage(ctx context.Context, userID, productID string, r io.R
 		_, err = tx.ExecContext(ctx, `INSERT INTO product_images (id, product_id, position, original_key, original_type, original_bytes,
 			width, height, display_key, display_type, display_width, display_height, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-			im.ID, productID, im.Position, origKey, accepted[format][0], len(raw), im.Width, im.Height,
+			im.ID, productID, im.Position, origKey, orig.contentType, len(orig.data), im.Width, im.Height,
 			dispKey, displayType, dispBounds.Dx(), dispBounds.Dy(), im.CreatedAt)
 		if err != nil {
 			return fmt.Errorf("catalog: insert image: %w", err)
@@ -168,10 +169,7 @@ func (s *Service) displayCopy(img image.Image, orientation int) (image.Image, st
 		w = max(1, (w*s.cfg.DisplaySize+long/2)/long)
 		h = max(1, (h*s.cfg.DisplaySize+long/2)/long)
 	}
-	opaque := true
-	if o, ok := img.(interface{ Opaque() bool }); ok {
-		opaque = o.Opaque()
-	}
+	opaque := isOpaque(img)
 	dst := image.NewRGBA(image.Rect(0, 0, w, h))
 	if w == b.Dx() && h == b.Dy() {
 		draw.Draw(dst, dst.Bounds(), img, b.Min, draw.Src)
