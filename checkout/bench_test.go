@@ -18,7 +18,7 @@ import (
 // hot SKU and spread over 1,000 SKUs, against the ceiling of the bare
 // conditional UPDATE through pgx. Run:
 //
-//	go test ./checkout/ -run '^$' -bench Checkout -benchtime 5s
+//	make bench-checkout   # go test ./checkout/ -run '^$' -bench '^BenchmarkCheckout' -benchtime 3000x
 //
 // Each reports orders/s, p99 latency and oversold units (must be 0).
 const benchClients = 32

@@ -22,7 +22,8 @@ import (
 
 // Stock is what checkout needs from the catalog; *catalog.Service has it.
 type Stock interface {
-	ReserveOrder(ctx context.Context, tx *sql.Tx, orderID string, holds []catalog.Hold, expiresAt time.Time) error
+	LockSKUs(ctx context.Context, tx *sql.Tx, ids []string) (map[string]catalog.LockedSKU, error)
+	ReserveOrders(ctx context.Context, tx *sql.Tx, holds []catalog.OrderHold, expiresAt time.Time, with ...db.Stmt) error
 	ReleaseOrder(ctx context.Context, tx *sql.Tx, orderID string) ([]string, error)
 	SellOrder(ctx context.Context, tx *sql.Tx, orderID, userID string) ([]string, error)
 	Restock(ctx context.Context, tx *sql.Tx, holds []catalog.Hold, userID, reason string) ([]string, error)

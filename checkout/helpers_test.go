@@ -53,11 +53,6 @@ func newEnv(t testing.TB, d *db.DB) *env {
 		svc: checkout.NewService(d, cat, checkout.Config{Currency: "USD"}, c.now)}
 }
 
-var userSeq struct {
-	sync.Mutex
-	n int
-}
-
 // user inserts a user row directly (the account service's hashing is slow and not under test).
 func (e *env) user(handle string) string {
 	e.t.Helper()

@@ -100,7 +100,7 @@ type OrderInput struct {
 // MaxItems is the most lines one POST /orders may name.
 const MaxItems = 50
 
-// skuInfo is what an order line needs of a SKU.
+// skuInfo is what a cart line needs of a SKU.
 type skuInfo struct {
 	productID, title, code, shopID, status string
 	price                                  int64
@@ -126,31 +126,6 @@ func (s *Service) skuInfos(ctx context.Context, q db.Querier, ids []string) (map
 			return nil, fmt.Errorf("checkout: scan sku: %w", err)
 		}
 		out[id] = k
-	}
-	return out, rows.Err()
-}
-
-// pinned returns, per video in ids, the products pinned to it.
-func (s *Service) pinned(ctx context.Context, q db.Querier, ids []string) (map[string]map[string]bool, error) {
-	out := map[string]map[string]bool{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	in, args := inList(ids, 1)
-	rows, err := q.QueryContext(ctx, `SELECT video_id, product_id FROM pins WHERE video_id IN (`+in+`)`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("checkout: load pins: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var video, product string
-		if err := rows.Scan(&video, &product); err != nil {
-			return nil, fmt.Errorf("checkout: scan pin: %w", err)
-		}
-		if out[video] == nil {
-			out[video] = map[string]bool{}
-		}
-		out[video][product] = true
 	}
 	return out, rows.Err()
 }
@@ -266,40 +241,39 @@ func (s *Service) CreateOrders(ctx context.Context, buyerID string, in OrderInpu
 				Message: "a price in the cart changed since it was added; review the cart and put the line again"}
 		}
 	}
-	orders, err := s.buildOrders(ctx, buyerID, items, *in.Shipping)
+	videos, err := s.sourceVideos(ctx, items)
 	if err != nil {
 		return nil, err
 	}
+	var orders []Order
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		var short []string
+		skuIDs := make([]string, len(items))
+		for i, it := range items {
+			skuIDs[i] = it.SKUID
+		}
+		// Reading the SKUs is taking their locks: prices and shops are
+		// read under the lock, in the same round trip.
+		infos, err := s.stock.LockSKUs(ctx, tx, skuIDs)
+		if err != nil {
+			return err
+		}
+		if orders, err = s.buildOrders(buyerID, items, *in.Shipping, infos, videos); err != nil {
+			return err
+		}
+		var holds []catalog.OrderHold
 		for _, o := range orders {
-			if err := s.insertOrder(ctx, tx, o); err != nil {
-				return err
-			}
-			holds := make([]catalog.Hold, len(o.Lines))
-			for i, l := range o.Lines {
-				holds[i] = catalog.Hold{SKUID: l.SKUID, Qty: l.Qty}
-			}
-			err := s.stock.ReserveOrder(ctx, tx, o.ID, holds, o.ExpiresAt)
-			if e := reelmart.AsError(err); e != nil && e.Code == "out_of_stock" {
-				for _, f := range e.Fields {
-					short = append(short, f.Message)
-				}
-				continue
-			}
-			if err != nil {
-				return err
+			for _, l := range o.Lines {
+				holds = append(holds, catalog.OrderHold{OrderID: o.ID, SKUID: l.SKUID, Qty: l.Qty})
 			}
 		}
-		if len(short) > 0 {
-			return catalog.OutOfStock(short)
-		}
+		// The orders, their lines and events, emptying the cart and the
+		// conditional reservation of every line: one round trip on
+		// PostgreSQL. None of the inserts reads reservations.
+		stmts := orderStmts(orders)
 		if in.FromCart {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM cart_items WHERE user_id = $1`, buyerID); err != nil {
-				return fmt.Errorf("checkout: empty cart: %w", err)
-			}
+			stmts = append(stmts, db.Stmt{SQL: `DELETE FROM cart_items WHERE user_id = $1`, Args: []any{buyerID}})
 		}
-		return nil
+		return s.stock.ReserveOrders(ctx, tx, holds, orders[0].ExpiresAt, stmts...)
 	})
 	if err != nil {
 		return nil, err
@@ -314,34 +288,62 @@ func (s *Service) CreateOrders(ctx context.Context, buyerID string, in OrderInpu
 	return orders, nil
 }
 
-// buildOrders prices items at today's prices and splits them by shop.
-func (s *Service) buildOrders(ctx context.Context, buyerID string, items []ItemInput, ship Shipping) ([]Order, error) {
-	var skuIDs, videoIDs []string
+// sourceVideo is a video an order line names as where the buyer came from.
+type sourceVideo struct {
+	creatorID string
+	pinned    map[string]bool // product ids
+}
+
+// sourceVideos returns the creator and pinned products of every existing
+// video the items name, in one query.
+func (s *Service) sourceVideos(ctx context.Context, items []ItemInput) (map[string]sourceVideo, error) {
+	out := map[string]sourceVideo{}
+	var ids []string
 	for _, it := range items {
-		skuIDs = append(skuIDs, it.SKUID)
 		if it.SourceVideoID != nil {
-			videoIDs = append(videoIDs, *it.SourceVideoID)
+			ids = append(ids, *it.SourceVideoID)
 		}
 	}
-	infos, err := s.skuInfos(ctx, s.db, skuIDs)
-	if err != nil {
-		return nil, err
+	if len(ids) == 0 {
+		return out, nil
 	}
-	creators, err := s.videoCreators(ctx, s.db, videoIDs)
+	in, args := inList(ids, 1)
+	rows, err := s.db.QueryContext(ctx, `SELECT v.id, v.creator_id, p.product_id FROM videos v LEFT JOIN pins p ON p.video_id = v.id
+		WHERE v.id IN (`+in+`)`, args...)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("checkout: load videos: %w", err)
 	}
-	pins, err := s.pinned(ctx, s.db, videoIDs)
-	if err != nil {
-		return nil, err
+	defer rows.Close()
+	for rows.Next() {
+		var id, creator string
+		var product *string
+		if err := rows.Scan(&id, &creator, &product); err != nil {
+			return nil, fmt.Errorf("checkout: scan video: %w", err)
+		}
+		v, ok := out[id]
+		if !ok {
+			v = sourceVideo{creatorID: creator, pinned: map[string]bool{}}
+			out[id] = v
+		}
+		if product != nil {
+			v.pinned[*product] = true
+		}
 	}
+	return out, rows.Err()
+}
+
+// buildOrders prices items at the prices in infos (read under the SKU
+// locks) and splits them by shop. It returns a validation error naming
+// unknown SKUs and videos.
+func (s *Service) buildOrders(buyerID string, items []ItemInput, ship Shipping, infos map[string]catalog.LockedSKU,
+	videos map[string]sourceVideo) ([]Order, error) {
 	var bad []reelmart.FieldError
 	for i, it := range items {
 		if _, ok := infos[it.SKUID]; !ok {
 			bad = append(bad, reelmart.FieldError{Field: fmt.Sprintf("items[%d].sku_id", i), Message: "no such SKU"})
 		}
 		if it.SourceVideoID != nil {
-			if _, ok := creators[*it.SourceVideoID]; !ok {
+			if _, ok := videos[*it.SourceVideoID]; !ok {
 				bad = append(bad, reelmart.FieldError{Field: fmt.Sprintf("items[%d].source_video_id", i), Message: "no such video"})
 			}
 		}
@@ -354,22 +356,22 @@ func (s *Service) buildOrders(ctx context.Context, buyerID string, items []ItemI
 	var shops []string
 	for _, it := range items {
 		k := infos[it.SKUID]
-		o := byShop[k.shopID]
+		o := byShop[k.ShopID]
 		if o == nil {
-			o = &Order{ID: reelmart.NewID(), BuyerID: buyerID, ShopID: k.shopID, State: StatePendingPayment,
+			o = &Order{ID: reelmart.NewID(), BuyerID: buyerID, ShopID: k.ShopID, State: StatePendingPayment,
 				Shipping: ship, ExpiresAt: now.Add(s.cfg.ReservationTTL), CreatedAt: now, UpdatedAt: now,
 				Events: []Event{{To: StatePendingPayment, ActorID: buyerID, At: now}}}
-			byShop[k.shopID] = o
-			shops = append(shops, k.shopID)
+			byShop[k.ShopID] = o
+			shops = append(shops, k.ShopID)
 		}
-		l := Line{SKUID: it.SKUID, ProductID: k.productID, Title: k.title, SKUCode: k.code, Qty: it.Qty,
-			UnitPrice: s.money(k.price), Subtotal: s.money(k.price * int64(it.Qty)), SourceVideoID: it.SourceVideoID, bps: k.bps}
+		l := Line{SKUID: it.SKUID, ProductID: k.ProductID, Title: k.Title, SKUCode: k.Code, Qty: it.Qty,
+			UnitPrice: s.money(k.PriceMinor), Subtotal: s.money(k.PriceMinor * int64(it.Qty)), SourceVideoID: it.SourceVideoID, bps: k.CommissionBps}
 		if it.SourceVideoID != nil {
 			// Commission is for a product the video pins; a creator buying
 			// through their own video earns nothing.
-			if c := creators[*it.SourceVideoID]; c != buyerID && pins[*it.SourceVideoID][k.productID] {
-				l.creatorID = c
-				l.commission = k.price * int64(it.Qty) * int64(k.bps) / 10_000
+			if v := videos[*it.SourceVideoID]; v.creatorID != buyerID && v.pinned[k.ProductID] {
+				l.creatorID = v.creatorID
+				l.commission = k.PriceMinor * int64(it.Qty) * int64(k.CommissionBps) / 10_000
 			}
 		}
 		o.Lines = append(o.Lines, l)
@@ -386,31 +388,46 @@ func (s *Service) buildOrders(ctx context.Context, buyerID string, items []ItemI
 	return out, nil
 }
 
-func (s *Service) insertOrder(ctx context.Context, tx *sql.Tx, o Order) error {
-	ship, err := json.Marshal(o.Shipping)
-	if err != nil {
-		return fmt.Errorf("checkout: encode shipping: %w", err)
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO orders (id, buyer_id, shop_id, state, currency, total_minor, fee_minor, shipping, expires_at, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`,
-		o.ID, o.BuyerID, o.ShopID, o.State, o.Total.Currency, o.Total.AmountMinor, o.fee, string(ship), o.ExpiresAt, o.CreatedAt)
-	if err != nil {
-		return fmt.Errorf("checkout: insert order: %w", err)
-	}
-	for i, l := range o.Lines {
-		var creator any
-		if l.creatorID != "" {
-			creator = l.creatorID
+// orderStmts returns the inserts of orders, their lines and their first
+// events: one multi-row statement per table.
+func orderStmts(orders []Order) []db.Stmt {
+	var ord, lines, events db.Stmt
+	var ov, lv, ev []string
+	for _, o := range orders {
+		ship, _ := json.Marshal(o.Shipping) // strings only: cannot fail
+		ov = append(ov, placeholders(&ord, o.ID, o.BuyerID, o.ShopID, o.State, o.Total.Currency, o.Total.AmountMinor,
+			o.fee, string(ship), o.ExpiresAt, o.CreatedAt, o.UpdatedAt))
+		for i, l := range o.Lines {
+			var creator any
+			if l.creatorID != "" {
+				creator = l.creatorID
+			}
+			lv = append(lv, placeholders(&lines, o.ID, i, l.SKUID, l.ProductID, l.Title, l.SKUCode, l.Qty,
+				l.UnitPrice.AmountMinor, l.bps, l.commission, l.SourceVideoID, creator))
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO order_lines (order_id, position, sku_id, product_id, title, sku_code, qty,
-			unit_price_minor, commission_bps, commission_minor, source_video_id, creator_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-			o.ID, i, l.SKUID, l.ProductID, l.Title, l.SKUCode, l.Qty, l.UnitPrice.AmountMinor, l.bps, l.commission, l.SourceVideoID, creator)
-		if err != nil {
-			return fmt.Errorf("checkout: insert order line: %w", err)
-		}
+		ev = append(ev, placeholders(&events, reelmart.NewID(), o.ID, "", StatePendingPayment, o.BuyerID, o.CreatedAt))
 	}
-	return s.recordEvent(ctx, tx, o.ID, "", StatePendingPayment, o.BuyerID, o.CreatedAt)
+	ord.SQL = `INSERT INTO orders (id, buyer_id, shop_id, state, currency, total_minor, fee_minor, shipping, expires_at, created_at, updated_at)
+		VALUES ` + strings.Join(ov, ", ")
+	lines.SQL = `INSERT INTO order_lines (order_id, position, sku_id, product_id, title, sku_code, qty,
+		unit_price_minor, commission_bps, commission_minor, source_video_id, creator_id) VALUES ` + strings.Join(lv, ", ")
+	events.SQL = `INSERT INTO order_events (id, order_id, from_state, to_state, actor_id, at) VALUES ` + strings.Join(ev, ", ")
+	return []db.Stmt{ord, lines, events}
+}
+
+// placeholders appends args to st and returns their "($n, …)" row.
+func placeholders(st *db.Stmt, args ...any) string {
+	var b strings.Builder
+	b.WriteByte('(')
+	for i, a := range args {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		st.Args = append(st.Args, a)
+		fmt.Fprintf(&b, "$%d", len(st.Args))
+	}
+	b.WriteByte(')')
+	return b.String()
 }
 
 func (s *Service) recordEvent(ctx context.Context, tx *sql.Tx, orderID string, from, to State, actorID string, at time.Time) error {

@@ -254,22 +254,24 @@ func TestSellLapsedReservation(t *testing.T) {
 		e := newEnv(t, d)
 		merchant := e.user("merchant")
 		_, skus := e.product(merchant, e.shop(merchant, "Shop"), 0, 1, 1000)
-		hold := []catalog.Hold{{SKUID: skus[0], Qty: 1}}
 		tx := func(fn func(*sql.Tx) error) error { return d.Tx(ctx, fn) }
-		if err := tx(func(tx *sql.Tx) error {
-			return e.catalog.ReserveOrder(ctx, tx, "A", hold, e.clock.now().Add(time.Minute))
-		}); err != nil {
+		reserve := func(orderID string) error {
+			return tx(func(tx *sql.Tx) error {
+				if _, err := e.catalog.LockSKUs(ctx, tx, []string{skus[0]}); err != nil {
+					return err
+				}
+				return e.catalog.ReserveOrders(ctx, tx, []catalog.OrderHold{{OrderID: orderID, SKUID: skus[0], Qty: 1}},
+					e.clock.now().Add(time.Minute))
+			})
+		}
+		if err := reserve("A"); err != nil {
 			t.Fatal(err)
 		}
-		if err := tx(func(tx *sql.Tx) error {
-			return e.catalog.ReserveOrder(ctx, tx, "B", hold, e.clock.now().Add(time.Minute))
-		}); code(err) != "out_of_stock" {
+		if err := reserve("B"); code(err) != "out_of_stock" {
 			t.Fatalf("second reservation of one unit: %v", err)
 		}
 		e.clock.add(2 * time.Minute)
-		if err := tx(func(tx *sql.Tx) error {
-			return e.catalog.ReserveOrder(ctx, tx, "B", hold, e.clock.now().Add(time.Minute))
-		}); err != nil {
+		if err := reserve("B"); err != nil {
 			t.Fatalf("reserving after A expired: %v", err)
 		}
 		if err := tx(func(tx *sql.Tx) error { _, err := e.catalog.SellOrder(ctx, tx, "A", merchant); return err }); code(err) != "reservation_expired" {

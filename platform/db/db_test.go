@@ -176,3 +176,62 @@ func TestMigrateIsIdempotentAndSafeConcurrently(t *testing.T) {
 		t.Fatalf("status = v%d, %d pending, %v", version, pending, err)
 	}
 }
+
+// Chain runs every statement, in order, with each one's own $n numbering, on both engines.
+func TestChain(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		if _, err := d.Exec(`CREATE TABLE parent (id TEXT PRIMARY KEY, name TEXT NOT NULL)`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Exec(`CREATE TABLE child (id TEXT PRIMARY KEY, parent_id TEXT NOT NULL REFERENCES parent (id), n INTEGER NOT NULL)`); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		err := d.Tx(ctx, func(tx *sql.Tx) error {
+			rows, err := d.Chain(ctx, tx,
+				db.Stmt{SQL: `INSERT INTO parent (id, name) VALUES ($1, $2)`, Args: []any{"p1", "first"}},
+				db.Stmt{SQL: `INSERT INTO child (id, parent_id, n) VALUES ($1, $2, $3), ($4, $2, $5)`, Args: []any{"c1", "p1", 1, "c2", 2}},
+				db.Stmt{SQL: `INSERT INTO child (id, parent_id, n) VALUES ($1, $2, $3) RETURNING id`, Args: []any{"c3", "p1", 3}},
+			)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var id string
+				if err := rows.Scan(&id); err != nil {
+					return err
+				}
+				got = append(got, id)
+			}
+			return rows.Err()
+		})
+		if err != nil || strings.Join(got, ",") != "c3" {
+			t.Fatalf("chain returned %v, %v; want the last statement's row c3", got, err)
+		}
+		var n, sum int
+		if err := d.QueryRow(`SELECT COUNT(*), SUM(n) FROM child WHERE parent_id = 'p1'`).Scan(&n, &sum); err != nil || n != 3 || sum != 6 {
+			t.Fatalf("children after chain = %d (sum %d), %v; want 3 (sum 6)", n, sum, err)
+		}
+		// A failing statement fails the chain, and the transaction leaves nothing.
+		err = d.Tx(ctx, func(tx *sql.Tx) error {
+			rows, err := d.Chain(ctx, tx,
+				db.Stmt{SQL: `INSERT INTO parent (id, name) VALUES ($1, $2)`, Args: []any{"p2", "second"}},
+				db.Stmt{SQL: `INSERT INTO child (id, parent_id, n) VALUES ($1, $2, $3) RETURNING id`, Args: []any{"c1", "p2", 9}},
+			)
+			if err == nil {
+				for rows.Next() {
+				}
+				err = rows.Err()
+				rows.Close()
+			}
+			return err
+		})
+		if _, ok := db.UniqueViolation(err); !ok {
+			t.Fatalf("duplicate child id in a chain: %v, want a unique violation", err)
+		}
+		if err := d.QueryRow(`SELECT COUNT(*) FROM parent WHERE id = 'p2'`).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("failed chain left parent p2: %d, %v", n, err)
+		}
+	})
+}
