@@ -26,7 +26,6 @@ import (
 	"github.com/reelmart/reelmart/api"
 	"github.com/reelmart/reelmart/internal/mediatest"
 	"github.com/reelmart/reelmart/media"
-	"github.com/reelmart/reelmart/media/transcode"
 	"github.com/reelmart/reelmart/platform/blob"
 	"github.com/reelmart/reelmart/platform/blob/s3/s3test"
 	"github.com/reelmart/reelmart/platform/db"
@@ -34,23 +33,7 @@ import (
 	"github.com/reelmart/reelmart/platform/jobs"
 )
 
-// transcodeChildEnv makes this test binary act as `reelmart transcode …`
-// when the media sandbox starts it, so the API tests use the real transcoder.
-const transcodeChildEnv = "REELMART_API_TEST_TRANSCODE_CHILD"
-
-func TestMain(m *testing.M) {
-	if os.Getenv(transcodeChildEnv) == "1" {
-		args := os.Args[1:]
-		for len(args) > 0 && args[0] != "transcode" {
-			args = args[1:]
-		}
-		if len(args) > 0 {
-			args = args[1:]
-		}
-		os.Exit(transcode.ChildMain(context.Background(), args, os.Stdin, os.Stdout, os.Stderr))
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { mediatest.Main(m) }
 
 // mediaHarness is the harness with a real media service, job queue and blob store.
 type mediaHarness struct {
@@ -77,10 +60,6 @@ func newMediaHarness(t *testing.T, d *db.DB, store blob.Store, cfg media.Config)
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { q.Close() })
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg.StagingDir = t.TempDir()
 	cfg.PublicURL = "http://reelmart.test"
 	if cfg.Rungs == nil {
@@ -88,7 +67,7 @@ func newMediaHarness(t *testing.T, d *db.DB, store blob.Store, cfg media.Config)
 	}
 	svc, err = media.NewService(media.Deps{
 		DB: d, Blob: store, Jobs: q, Now: c.now,
-		Transcoder: transcode.Sandbox{Exe: exe, Env: []string{transcodeChildEnv + "=1"}, Timeout: 3 * time.Minute},
+		Transcoder: mediatest.Sandbox(t),
 	}, cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"os"
 	"slices"
 	"testing"
 	"time"
@@ -19,7 +18,6 @@ import (
 	"github.com/reelmart/reelmart/catalog"
 	"github.com/reelmart/reelmart/internal/mediatest"
 	"github.com/reelmart/reelmart/media"
-	"github.com/reelmart/reelmart/media/transcode"
 	"github.com/reelmart/reelmart/platform/blob/local"
 	"github.com/reelmart/reelmart/platform/db"
 	"github.com/reelmart/reelmart/platform/db/dbtest"
@@ -64,13 +62,9 @@ func newPinsHarness(t *testing.T, d *db.DB) *pinsHarness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { q.Close() })
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	svc, err = media.NewService(media.Deps{
 		DB: d, Blob: blobs, Jobs: q, Now: c.now, Products: cat.Pins(),
-		Transcoder: transcode.Sandbox{Exe: exe, Env: []string{transcodeChildEnv + "=1"}, Timeout: 3 * time.Minute},
+		Transcoder: mediatest.Sandbox(t),
 	}, media.Config{StagingDir: t.TempDir(), PublicURL: "http://reelmart.test", Rungs: []int{144}})
 	if err != nil {
 		t.Fatal(err)

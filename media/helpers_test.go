@@ -23,41 +23,13 @@ import (
 	"github.com/reelmart/reelmart/account"
 	"github.com/reelmart/reelmart/internal/mediatest"
 	"github.com/reelmart/reelmart/media"
-	"github.com/reelmart/reelmart/media/transcode"
 	"github.com/reelmart/reelmart/platform/blob"
 	"github.com/reelmart/reelmart/platform/blob/s3/s3test"
 	"github.com/reelmart/reelmart/platform/db"
 	"github.com/reelmart/reelmart/platform/jobs"
 )
 
-// childEnv makes the test binary act as `reelmart transcode …` when the
-// sandbox starts it, so the tests run the real sandboxed transcoder.
-const childEnv = "REELMART_MEDIA_TEST_TRANSCODE_CHILD"
-
-func TestMain(m *testing.M) {
-	if os.Getenv(childEnv) == "1" {
-		args := os.Args[1:]
-		for len(args) > 0 && args[0] != "transcode" {
-			args = args[1:]
-		}
-		if len(args) > 0 {
-			args = args[1:]
-		}
-		os.Exit(transcode.ChildMain(context.Background(), args, os.Stdin, os.Stdout, os.Stderr))
-	}
-	code := m.Run()
-	mediatest.RemoveFixtures()
-	os.Exit(code)
-}
-
-// Sandbox is the real transcode sandbox, re-executing this test binary.
-func Sandbox(t testing.TB) transcode.Sandbox {
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return transcode.Sandbox{Exe: exe, Env: []string{childEnv + "=1"}, Timeout: 3 * time.Minute}
-}
+func TestMain(m *testing.M) { mediatest.Main(m) }
 
 // clock is a settable time source.
 type clock struct {
@@ -97,7 +69,7 @@ func newEnv(t *testing.T, d *db.DB, store blob.Store, cfg media.Config) *env {
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = "http://reelmart.test"
 	}
-	svc, err = media.NewService(media.Deps{DB: d, Blob: store, Transcoder: Sandbox(t), Jobs: q, Now: e.clock.now}, cfg)
+	svc, err = media.NewService(media.Deps{DB: d, Blob: store, Transcoder: mediatest.Sandbox(t), Jobs: q, Now: e.clock.now}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

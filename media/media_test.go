@@ -433,7 +433,7 @@ func TestProductLinks(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d, mediatest.LocalStore(t), media.Config{})
 		cat := &catalog{links: map[string][]media.ProductLink{}}
-		svc, err := media.NewService(media.Deps{DB: d, Blob: e.store, Transcoder: Sandbox(t), Jobs: e.queue, Products: cat, Now: e.clock.now},
+		svc, err := media.NewService(media.Deps{DB: d, Blob: e.store, Transcoder: mediatest.Sandbox(t), Jobs: e.queue, Products: cat, Now: e.clock.now},
 			media.Config{StagingDir: e.staging})
 		if err != nil {
 			t.Fatal(err)
