@@ -2,10 +2,7 @@ package api_test
 
 import (
 	"bytes"
-	"context"
-	crand "crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"image"
 	"image/color"
@@ -15,15 +12,11 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/alexedwards/argon2id"
-
-	"github.com/reelmart/reelmart/account"
 	"github.com/reelmart/reelmart/api"
 	"github.com/reelmart/reelmart/catalog"
 	"github.com/reelmart/reelmart/platform/blob/local"
@@ -31,8 +24,7 @@ import (
 	"github.com/reelmart/reelmart/platform/db/dbtest"
 	"github.com/reelmart/reelmart/platform/search"
 	"github.com/reelmart/reelmart/platform/search/bleve"
-	"github.com/reelmart/reelmart/platform/search/elastic"
-	"github.com/reelmart/reelmart/platform/testenv"
+	"github.com/reelmart/reelmart/platform/search/elastic/elastictest"
 )
 
 // catalogHarness is the API with a catalog on real engines: the database
@@ -46,10 +38,7 @@ type catalogHarness struct {
 func newCatalogHarness(t *testing.T, d *db.DB, ix search.Index) *catalogHarness {
 	t.Helper()
 	c := &clock{t: time.Now().UTC()}
-	accounts := account.NewService(d, account.Config{
-		Hasher:     account.NewHasher(argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}),
-		SessionTTL: time.Hour, MaxFailuresPerEmail: 5, MaxFailuresPerIP: 50,
-	}, c.now)
+	accounts := testAccounts(d, c.now)
 	blobs, err := local.New(t.TempDir(), local.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -517,36 +506,10 @@ func TestProductSearchHTTP(t *testing.T) {
 		dbtest.Each(t, func(t *testing.T, d *db.DB) { testProductSearchHTTP(t, newCatalogHarness(t, d, nil)) })
 	})
 	t.Run("elastic", func(t *testing.T) {
-		dbtest.Each(t, func(t *testing.T, d *db.DB) { testProductSearchHTTP(t, newCatalogHarness(t, d, catalogElastic(t))) })
+		dbtest.Each(t, func(t *testing.T, d *db.DB) {
+			testProductSearchHTTP(t, newCatalogHarness(t, d, elastictest.Open(t, "api", catalog.IndexName)))
+		})
 	})
-}
-
-// catalogElastic opens the test cluster under a prefix of its own and drops
-// the products index when the test ends.
-func catalogElastic(t *testing.T) search.Index {
-	t.Helper()
-	u, err := url.Parse(testenv.Elastic(t))
-	if err != nil {
-		t.Fatalf("REELMART_TEST_ELASTIC: %v", err)
-	}
-	b := make([]byte, 4)
-	_, _ = crand.Read(b)
-	q := u.Query()
-	q.Set("prefix", q.Get("prefix")+"reelmart-test-api-"+hex.EncodeToString(b)+"-")
-	u.RawQuery = q.Encode()
-	ix, err := elastic.Open(t.Context(), u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := ix.Drop(ctx, catalog.IndexName); err != nil {
-			t.Errorf("drop index: %v", err)
-		}
-		ix.Close()
-	})
-	return ix
 }
 
 func testProductSearchHTTP(t *testing.T, h *catalogHarness) {

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alexedwards/argon2id"
-
 	"github.com/reelmart/reelmart/account"
 	"github.com/reelmart/reelmart/api"
 	"github.com/reelmart/reelmart/catalog"
@@ -32,10 +30,7 @@ type checkoutHarness struct {
 func newCheckoutHarness(t *testing.T, d *db.DB) *checkoutHarness {
 	t.Helper()
 	c := &clock{t: time.Now().UTC()}
-	accounts := account.NewService(d, account.Config{
-		Hasher:     account.NewHasher(argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}),
-		SessionTTL: time.Hour, MaxFailuresPerEmail: 5, MaxFailuresPerIP: 50,
-	}, c.now)
+	accounts := testAccounts(d, c.now)
 	blobs, err := local.New(t.TempDir(), local.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -225,10 +220,7 @@ func TestTwoHundredBuyersFiftyUnits(t *testing.T) {
 // registerFast makes a user with a session without going through HTTP,
 // for tests that need hundreds.
 func (h *checkoutHarness) registerFast(handle string) (token, id string, err error) {
-	accounts := account.NewService(h.db, account.Config{
-		Hasher:     account.NewHasher(argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}),
-		SessionTTL: time.Hour,
-	}, h.clock.now)
+	accounts := testAccounts(h.db, h.clock.now)
 	u, s, err := accounts.Register(context.Background(), account.Registration{Email: handle + "@example.com", Password: "correct horse battery",
 		Handle: handle, DisplayName: handle}, account.Client{IP: "192.0.2.10"})
 	if err != nil {

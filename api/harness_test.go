@@ -42,6 +42,16 @@ type clock struct {
 func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
 
+// testAccounts is the account service the API tests share: cheap argon2id
+// settings (the tests check behaviour, not hashing cost), one-hour sessions,
+// and throttle limits low enough to reach in a test.
+func testAccounts(d *db.DB, now func() time.Time) *account.Service {
+	return account.NewService(d, account.Config{
+		Hasher:     account.NewHasher(argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}),
+		SessionTTL: time.Hour, MaxFailuresPerEmail: 5, MaxFailuresPerIP: 50,
+	}, now)
+}
+
 // harness runs the real API on a real database and checks every response
 // against api/openapi.yaml, so the spec cannot drift from the code.
 type harness struct {
@@ -55,10 +65,7 @@ type harness struct {
 func newHarness(t testing.TB, d *db.DB, checks ...api.Check) *harness {
 	t.Helper()
 	c := &clock{t: time.Now().UTC()}
-	accounts := account.NewService(d, account.Config{
-		Hasher:     account.NewHasher(argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}),
-		SessionTTL: time.Hour, MaxFailuresPerEmail: 5, MaxFailuresPerIP: 50,
-	}, c.now)
+	accounts := testAccounts(d, c.now)
 	if checks == nil {
 		checks = []api.Check{{Name: "database", Ping: d.PingContext}}
 	}

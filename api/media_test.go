@@ -20,9 +20,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alexedwards/argon2id"
-
-	"github.com/reelmart/reelmart/account"
 	"github.com/reelmart/reelmart/api"
 	"github.com/reelmart/reelmart/internal/mediatest"
 	"github.com/reelmart/reelmart/media"
@@ -47,10 +44,7 @@ type mediaHarness struct {
 func newMediaHarness(t *testing.T, d *db.DB, store blob.Store, cfg media.Config) *mediaHarness {
 	t.Helper()
 	c := &clock{t: time.Now().UTC()}
-	accounts := account.NewService(d, account.Config{
-		Hasher:     account.NewHasher(argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}),
-		SessionTTL: time.Hour, MaxFailuresPerEmail: 5, MaxFailuresPerIP: 50,
-	}, c.now)
+	accounts := testAccounts(d, c.now)
 	var svc *media.Service
 	q, err := jobs.Open(t.Context(), d, slog.New(slog.DiscardHandler), jobs.Kind{
 		Name: media.TranscodeKind, MaxAttempts: 2, Timeout: 5 * time.Minute,

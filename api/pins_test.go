@@ -10,10 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alexedwards/argon2id"
-
 	"github.com/reelmart/reelmart"
-	"github.com/reelmart/reelmart/account"
 	"github.com/reelmart/reelmart/api"
 	"github.com/reelmart/reelmart/catalog"
 	"github.com/reelmart/reelmart/internal/mediatest"
@@ -37,10 +34,7 @@ type pinsHarness struct {
 func newPinsHarness(t *testing.T, d *db.DB) *pinsHarness {
 	t.Helper()
 	c := &clock{t: time.Now().UTC()}
-	accounts := account.NewService(d, account.Config{
-		Hasher:     account.NewHasher(argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}),
-		SessionTTL: time.Hour, MaxFailuresPerEmail: 5, MaxFailuresPerIP: 50,
-	}, c.now)
+	accounts := testAccounts(d, c.now)
 	blobs, err := local.New(t.TempDir(), local.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -2,10 +2,7 @@ package catalog_test
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
-	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -17,8 +14,7 @@ import (
 	"github.com/reelmart/reelmart/platform/db"
 	"github.com/reelmart/reelmart/platform/search"
 	"github.com/reelmart/reelmart/platform/search/bleve"
-	"github.com/reelmart/reelmart/platform/search/elastic"
-	"github.com/reelmart/reelmart/platform/testenv"
+	"github.com/reelmart/reelmart/platform/search/elastic/elastictest"
 )
 
 var ctx = context.Background()
@@ -95,34 +91,6 @@ func bleveIndex(t *testing.T) search.Index {
 	return ix
 }
 
-// elasticIndex opens the test cluster under a prefix of its own and drops
-// the products index when the test ends.
-func elasticIndex(t *testing.T) search.Index {
-	t.Helper()
-	u, err := url.Parse(testenv.Elastic(t))
-	if err != nil {
-		t.Fatalf("REELMART_TEST_ELASTIC: %v", err)
-	}
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	q := u.Query()
-	q.Set("prefix", q.Get("prefix")+"reelmart-test-catalog-"+hex.EncodeToString(b)+"-")
-	u.RawQuery = q.Encode()
-	ix, err := elastic.Open(t.Context(), u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := ix.Drop(ctx, catalog.IndexName); err != nil {
-			t.Errorf("drop index: %v", err)
-		}
-		ix.Close()
-	})
-	return ix
-}
-
 // user inserts a user row and returns its id; shops need an owner that exists.
 func (e *env) user(handle string) string {
 	e.t.Helper()
@@ -195,4 +163,9 @@ func fields(err error) []string {
 		out = append(out, f.Field)
 	}
 	return out
+}
+
+// elasticIndex opens the test cluster under a prefix of its own and drops the products index when the test ends.
+func elasticIndex(t *testing.T) search.Index {
+	return elastictest.Open(t, "catalog", catalog.IndexName)
 }
