@@ -69,7 +69,7 @@ bench-transcode: deps
 # Order placement on the real PostgreSQL (32 clients; one hot SKU, 1,000 SKUs) against the bare
 # conditional UPDATE through pgx, in the same run.
 bench-checkout: services-up
-	$(WITH_SERVICES) $(GO) test -run '^$$' -bench '^BenchmarkCheckout' -benchtime 3000x -timeout 30m ./checkout
+	$(WITH_SERVICES) $(GO) test -run '^$$' -bench '^BenchmarkCheckout' -benchtime 10000x -count 3 -timeout 30m ./checkout
 
 clean:
 	rm -rf bin

@@ -199,8 +199,7 @@ func TestCatalogJourneyHTTP(t *testing.T) {
 		// Stock: reservations lower what is available; stock cannot go below them.
 		skuID := pub.SKUs[0].ID
 		err := d.Tx(t.Context(), func(tx *sql.Tx) error {
-			_, err := h.catalog.Reserve(t.Context(), tx, catalog.Reservation{SKUID: skuID, Qty: 2, ExpiresAt: time.Now().Add(time.Hour)})
-			return err
+			return h.catalog.Reserve(t.Context(), tx, []catalog.Hold{{SKUID: skuID, Qty: 2}})
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -3,8 +3,8 @@
 //
 // The database is the source of truth. Active products are copied into the
 // "products" search index after every change; Reindex rebuilds it. Stock
-// available to buy is a SKU's stock minus its unexpired reservations, which
-// checkout makes with Reserve.
+// available to buy is a SKU's stock minus what unpaid orders hold (its
+// reserved count), which checkout keeps with ReserveSQL, Release and Sell.
 //
 // A Pin ties an active product to a video, optionally to a moment of it; Pins
 // implements media.ProductLinker, and a creator's showcase is the active
@@ -80,8 +80,8 @@ type Product struct {
 }
 
 // SKU is one variant of a product. Stock and Reserved are shown only to
-// the shop owner; StockAvailable (stock minus live reservations, never
-// below zero) to everyone.
+// the shop owner; StockAvailable (stock minus reserved, never below
+// zero) to everyone.
 type SKU struct {
 	ID             string            `json:"id"`
 	ProductID      string            `json:"product_id"`
@@ -119,7 +119,7 @@ type ProductInput struct {
 // SKUInput describes a new SKU, or with ID set (in a ProductPatch) changes
 // an existing one. Stock is required for a new SKU and refused for an
 // existing one: stock changes go through SetStock so they are checked
-// against reservations and recorded.
+// against what is reserved and recorded.
 type SKUInput struct {
 	ID         string            `json:"id,omitempty"`
 	Code       *string           `json:"code"`
@@ -143,13 +143,4 @@ type ProductPatch struct {
 type Page[T any] struct {
 	Items      []T    `json:"items"`
 	NextCursor string `json:"-"`
-}
-
-// Reservation holds Qty of a SKU for an order until ExpiresAt.
-type Reservation struct {
-	ID        string    `json:"id"`
-	SKUID     string    `json:"sku_id"`
-	Qty       int       `json:"qty"`
-	ExpiresAt time.Time `json:"expires_at"`
-	OrderID   string    `json:"order_id,omitempty"`
 }

@@ -7,31 +7,25 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/reelmart/reelmart"
 	"github.com/reelmart/reelmart/platform/db"
 )
 
-// What checkout needs beyond Reserve: holding every line of an order in one
-// step (naming all SKUs that are short), turning a paid order's holds into
-// sold stock, and putting stock back when a paid order is cancelled or
-// refunded. Each takes the SKU row locks first (lockSKU, or LockSKUs for an
-// order), in SKU id order so two multi-SKU orders never deadlock, and then
-// changes stock or reservations with one conditional statement: the check
-// and the write are the same statement, never a read in Go followed by a
-// write.
+// What checkout needs of stock. A SKU's reserved column is the quantity
+// held by unpaid orders; its available stock is stock - reserved, and the
+// table's CHECK keeps 0 <= reserved <= stock. Every change is one
+// conditional UPDATE per SKU: the check and the write are the same
+// statement, never a read in Go followed by a write, so PostgreSQL's row
+// lock and re-check of the WHERE clause decide between concurrent buyers.
+// Statements that touch several SKUs do so in SKU id order, so two of them
+// never deadlock.
 
 // Hold is a quantity of one SKU.
 type Hold struct {
 	SKUID string
 	Qty   int
 }
-
-// ErrReservationLapsed is returned by SellOrder when an order's reservation
-// expired and its stock has since been reserved by someone else.
-var ErrReservationLapsed = &reelmart.Error{Kind: reelmart.KindConflict, Code: "reservation_expired",
-	Message: "the order's reservation expired and the stock is no longer available"}
 
 // OutOfStock returns the out_of_stock error naming skuIDs: one entry in
 // Fields per SKU (field "sku_id", the message carries the id).
@@ -58,195 +52,193 @@ func mergeHolds(holds []Hold) []Hold {
 	return out
 }
 
-// LockedSKU is what an order needs of a SKU, read under the SKU's row lock.
-type LockedSKU struct {
-	ProductID, Title, Code, ShopID string
-	Status                         Status
-	PriceMinor                     int64
-	CommissionBps                  int
-	Stock                          int
-}
-
-// LockSKUs takes the row lock of every SKU in ids inside the caller's
-// transaction, in id order (so two orders never deadlock), and returns what
-// an order needs of each, read under the lock. One statement per SKU:
-// locking, reading the SKU and reading its product are the same round trip.
-// Unknown ids are left out of the map.
-func (s *Service) LockSKUs(ctx context.Context, tx *sql.Tx, ids []string) (map[string]LockedSKU, error) {
-	ids = slices.Clone(ids)
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	out := make(map[string]LockedSKU, len(ids))
-	for _, id := range ids {
-		var k LockedSKU
-		var status string
-		err := tx.QueryRowContext(ctx, `UPDATE skus SET updated_at = updated_at WHERE id = $1
-			RETURNING product_id, code, price_minor, stock,
-			(SELECT p.title FROM products p WHERE p.id = skus.product_id),
-			(SELECT p.shop_id FROM products p WHERE p.id = skus.product_id),
-			(SELECT p.status FROM products p WHERE p.id = skus.product_id),
-			(SELECT p.commission_bps FROM products p WHERE p.id = skus.product_id)`, id).
-			Scan(&k.ProductID, &k.Code, &k.PriceMinor, &k.Stock, &k.Title, &k.ShopID, &status, &k.CommissionBps)
-		if errors.Is(err, db.ErrNoRows) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("catalog: lock sku %s: %w", id, err)
-		}
-		k.Status = Status(status)
-		out[id] = k
+// ReserveSQL returns the statement that reserves, for each row of the
+// relation named rel (columns sku_id and qty, one row per SKU), qty units
+// of a SKU of an active product that has them available. It returns one row
+// per SKU it reserved, with what an order freezes of it (sku_id,
+// product_id, code, price_minor, title, shop_id and commission_bps) and
+// what is still available after it.
+// Checkout runs it as the first part of placing an order (on PostgreSQL as
+// a writable CTE of the same statement that writes the order); a caller
+// that gets fewer rows than rel has must not commit.
+//
+// SQLite cannot return columns of the FROM tables from an UPDATE, so there
+// it returns sku_id only; ReservedSKUsSQL reads the rest.
+func ReserveSQL(dialect db.Dialect, rel string) string {
+	returning := `k.id AS sku_id, k.product_id, k.code, k.price_minor, p.title, p.shop_id, p.commission_bps,
+		k.stock - k.reserved AS available`
+	if dialect == db.SQLite {
+		returning = `id AS sku_id` // SQLite's RETURNING names the target table's columns bare
 	}
-	return out, nil
+	return `UPDATE skus AS k SET reserved = k.reserved + h.qty
+		FROM ` + rel + ` AS h, products AS p
+		WHERE k.id = h.sku_id AND p.id = k.product_id AND p.status = 'active' AND k.stock - k.reserved >= h.qty
+		RETURNING ` + returning
 }
 
-// OrderHold is a quantity of one SKU held for one order.
-type OrderHold struct {
-	OrderID, SKUID string
-	Qty            int
+// ReservedSKUsSQL selects for each row of rel the same columns as
+// ReserveSQL returns on PostgreSQL, for SQLite to read after reserving (its
+// transaction holds the database, so they are the values reserved).
+func ReservedSKUsSQL(rel string) string {
+	return `SELECT k.id AS sku_id, k.product_id, k.code, k.price_minor, p.title, p.shop_id, p.commission_bps,
+		k.stock - k.reserved AS available
+		FROM ` + rel + ` AS h JOIN skus AS k ON k.id = h.sku_id JOIN products AS p ON p.id = k.product_id`
 }
 
-// ReserveOrders reserves every hold until expiresAt inside the caller's
-// transaction, which must already hold the row locks of the holds' SKUs
-// (LockSKUs). The reservations are one conditional INSERT for all holds,
-// run after the caller's statements in with as one db.Chain (one round
-// trip on PostgreSQL; with must not read reservations). Taken after the
-// locks, the statement's snapshot sees every committed reservation of the
-// SKUs, and none can commit until the transaction ends, so the check in its
-// WHERE is the write. Either all are reserved or the caller must roll back: it
-// returns ErrNotForSale, or OutOfStock naming every SKU with less available
-// than asked (in holds order). A SKU may appear in one hold only.
-func (s *Service) ReserveOrders(ctx context.Context, tx *sql.Tx, holds []OrderHold, expiresAt time.Time, with ...db.Stmt) error {
-	now := s.now()
-	expiresAt = expiresAt.UTC().Truncate(time.Microsecond)
-	args := []any{expiresAt, now}
-	var values strings.Builder
-	for i, h := range holds {
-		if i > 0 {
-			values.WriteString(", ")
-		}
-		n := len(args)
-		fmt.Fprintf(&values, "($%d, $%d, CAST($%d AS INTEGER), $%d)", n+1, n+2, n+3, n+4)
-		args = append(args, reelmart.NewID(), h.SKUID, h.Qty, h.OrderID)
+// Availability is what a buyer may know of a SKU: whether its product is
+// on sale and how much is available.
+type Availability struct {
+	Status    Status
+	Available int
+}
+
+// Availabilities returns the availability of every existing SKU of ids.
+// Outside a transaction it is a moment's view: use it to explain a
+// reservation that failed, not to decide one.
+func (s *Service) Availabilities(ctx context.Context, q db.Querier, ids []string) (map[string]Availability, error) {
+	out := make(map[string]Availability, len(ids))
+	if len(ids) == 0 {
+		return out, nil
 	}
-	reserve := db.Stmt{SQL: `INSERT INTO reservations (id, sku_id, qty, expires_at, order_id, created_at)
-		SELECT h.column1, k.id, h.column3, $1, h.column4, $2
-		FROM (VALUES ` + values.String() + `) h JOIN skus k ON k.id = h.column2 JOIN products p ON p.id = k.product_id
-		WHERE p.status = 'active'
-		AND k.stock - (SELECT COALESCE(SUM(r.qty), 0) FROM reservations r WHERE r.sku_id = k.id AND r.expires_at > $2) >= h.column3
-		RETURNING sku_id`, Args: args}
-	rows, err := s.db.Chain(ctx, tx, append(with, reserve)...)
+	in, args := inList(ids, 1)
+	rows, err := q.QueryContext(ctx, `SELECT k.id, p.status, k.stock - k.reserved FROM skus k JOIN products p ON p.id = k.product_id
+		WHERE k.id IN (`+in+`)`, args...)
 	if err != nil {
-		return fmt.Errorf("catalog: reserve order: %w", err)
+		return nil, fmt.Errorf("catalog: load availability: %w", err)
 	}
-	reserved := make(map[string]bool, len(holds))
+	defer rows.Close()
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return fmt.Errorf("catalog: reserve order: %w", err)
+		var id, status string
+		var a Availability
+		if err := rows.Scan(&id, &status, &a.Available); err != nil {
+			return nil, fmt.Errorf("catalog: load availability: %w", err)
 		}
-		reserved[id] = true
+		a.Status = Status(status)
+		out[id] = a
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("catalog: reserve order: %w", err)
+	return out, rows.Err()
+}
+
+// Reserve reserves every hold inside the caller's transaction, all or
+// nothing: on failure the caller must roll back. It returns ErrSKUNotFound,
+// ErrNotForSale, or OutOfStock naming every SKU with less available than
+// asked. After the transaction commits, call StockChanged so search sees
+// the new availability.
+func (s *Service) Reserve(ctx context.Context, tx *sql.Tx, holds []Hold) error {
+	holds = mergeHolds(holds)
+	var p db.Params
+	rows := make([]string, len(holds))
+	ids := make([]string, len(holds))
+	for i, h := range holds {
+		if h.Qty <= 0 {
+			return reelmart.Invalid([]reelmart.FieldError{{Field: "qty", Message: "must be at least 1"}})
+		}
+		rows[i] = "(" + p.Add(h.SKUID) + ", CAST(" + p.Add(h.Qty) + " AS INTEGER))"
+		ids[i] = h.SKUID
 	}
-	if len(reserved) == len(holds) {
+	res, err := tx.ExecContext(ctx, `WITH h (sku_id, qty) AS (VALUES `+strings.Join(rows, ", ")+`) `+
+		ReserveSQL(s.db.Dialect(), "h"), p...)
+	if err != nil {
+		return fmt.Errorf("catalog: reserve: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("catalog: reserve: %w", err)
+	}
+	if int(n) == len(holds) {
 		return nil
+	}
+	avail, err := s.Availabilities(ctx, tx, ids)
+	if err != nil {
+		return err
 	}
 	var short []string
 	for _, h := range holds {
-		if reserved[h.SKUID] {
-			continue
-		}
-		var status string
-		if err := tx.QueryRowContext(ctx, `SELECT p.status FROM skus k JOIN products p ON p.id = k.product_id WHERE k.id = $1`,
-			h.SKUID).Scan(&status); err != nil {
-			return fmt.Errorf("catalog: load product status: %w", err)
-		}
-		if Status(status) != StatusActive {
+		a, ok := avail[h.SKUID]
+		switch {
+		case !ok:
+			return ErrSKUNotFound
+		case a.Status != StatusActive:
 			return ErrNotForSale
+		case a.Available < h.Qty:
+			short = append(short, h.SKUID)
 		}
-		short = append(short, h.SKUID)
 	}
+	// The statement reserved what it could, so what is short now is
+	// counted after those; the caller rolls it all back.
 	return OutOfStock(short)
 }
 
-// SellOrder turns the reservations of orderID into sold stock inside the
-// caller's transaction (the order was paid): each SKU's stock goes down by
-// the reserved quantity, recorded in stock_changes with reason "sold" by
-// userID, and the reservations are deleted. It returns the SKUs changed, or
-// ErrReservationLapsed when a reservation expired and the stock went to
-// someone else meanwhile.
-func (s *Service) SellOrder(ctx context.Context, tx *sql.Tx, orderID, userID string) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT sku_id, SUM(qty) FROM reservations WHERE order_id = $1 GROUP BY sku_id`, orderID)
-	if err != nil {
-		return nil, fmt.Errorf("catalog: load order reservations: %w", err)
-	}
-	var holds []Hold
-	for rows.Next() {
-		var h Hold
-		if err := rows.Scan(&h.SKUID, &h.Qty); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("catalog: load order reservations: %w", err)
-		}
-		holds = append(holds, h)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("catalog: load order reservations: %w", err)
-	}
-	if len(holds) == 0 {
-		return nil, ErrReservationLapsed
-	}
+// Release gives back holds that an unpaid order held (it was cancelled or
+// expired) inside the caller's transaction. It returns the SKUs changed.
+func (s *Service) Release(ctx context.Context, tx *sql.Tx, holds []Hold) ([]string, error) {
 	now := s.now()
 	var skus []string
 	for _, h := range mergeHolds(holds) {
-		old, err := lockSKU(ctx, tx, h.SKUID)
+		res, err := tx.ExecContext(ctx, `UPDATE skus SET reserved = reserved - $1, updated_at = $2 WHERE id = $3 AND reserved >= $1`,
+			h.Qty, now, h.SKUID)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("catalog: release %s: %w", h.SKUID, err)
 		}
-		// Others' live reservations must still fit in what is left.
-		res, err := tx.ExecContext(ctx, `UPDATE skus SET stock = stock - $1, updated_at = $2 WHERE id = $3 AND stock - $1 >=
-			(SELECT COALESCE(SUM(qty), 0) FROM reservations WHERE sku_id = $3 AND expires_at > $2 AND (order_id IS NULL OR order_id <> $4))`,
-			h.Qty, now, h.SKUID, orderID)
-		if err != nil {
-			return nil, fmt.Errorf("catalog: sell %s: %w", h.SKUID, err)
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return nil, fmt.Errorf("catalog: sell %s: %w", h.SKUID, err)
-		} else if n == 0 {
-			return nil, ErrReservationLapsed
-		}
-		if err := recordStockChange(ctx, tx, h.SKUID, userID, now, old, old-h.Qty, "sold"); err != nil {
+		if err := oneRow(res, "release", h); err != nil {
 			return nil, err
 		}
 		skus = append(skus, h.SKUID)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM reservations WHERE order_id = $1`, orderID); err != nil {
-		return nil, fmt.Errorf("catalog: delete sold reservations: %w", err)
-	}
 	return skus, nil
+}
+
+// Sell turns holds into sold stock inside the caller's transaction (the
+// order that held them was paid): stock and reserved both go down, so what
+// is available does not change. Each change is recorded in stock_changes
+// with reason "sold" by userID. It returns the SKUs changed.
+func (s *Service) Sell(ctx context.Context, tx *sql.Tx, holds []Hold, userID string) ([]string, error) {
+	return s.moveStock(ctx, tx, holds, -1, userID, "sold")
 }
 
 // Restock puts holds back into stock inside the caller's transaction (a
 // paid order was cancelled or refunded), recording each change with reason
 // and userID. It returns the SKUs changed.
 func (s *Service) Restock(ctx context.Context, tx *sql.Tx, holds []Hold, userID, reason string) ([]string, error) {
+	return s.moveStock(ctx, tx, holds, 1, userID, reason)
+}
+
+func (s *Service) moveStock(ctx context.Context, tx *sql.Tx, holds []Hold, sign int, userID, reason string) ([]string, error) {
 	now := s.now()
 	var skus []string
 	for _, h := range mergeHolds(holds) {
-		old, err := lockSKU(ctx, tx, h.SKUID)
+		// Selling takes the quantity out of reserved as well; restocking
+		// adds to stock only.
+		var stock int
+		q := `UPDATE skus SET stock = stock + $1, updated_at = $2 WHERE id = $3 RETURNING stock`
+		if sign < 0 {
+			q = `UPDATE skus SET stock = stock - $1, reserved = reserved - $1, updated_at = $2 WHERE id = $3 AND reserved >= $1 RETURNING stock`
+		}
+		err := tx.QueryRowContext(ctx, q, h.Qty, now, h.SKUID).Scan(&stock)
+		if errors.Is(err, db.ErrNoRows) {
+			return nil, fmt.Errorf("catalog: %s %s: no such SKU, or less reserved than %d", reason, h.SKUID, h.Qty)
+		}
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("catalog: %s %s: %w", reason, h.SKUID, err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE skus SET stock = stock + $1, updated_at = $2 WHERE id = $3`, h.Qty, now, h.SKUID); err != nil {
-			return nil, fmt.Errorf("catalog: restock %s: %w", h.SKUID, err)
-		}
-		if err := recordStockChange(ctx, tx, h.SKUID, userID, now, old, old+h.Qty, reason); err != nil {
+		if err := recordStockChange(ctx, tx, h.SKUID, userID, now, stock-sign*h.Qty, stock, reason); err != nil {
 			return nil, err
 		}
 		skus = append(skus, h.SKUID)
 	}
 	return skus, nil
+}
+
+// oneRow turns a conditional UPDATE that matched nothing into an error: the
+// caller's bookkeeping and the SKU disagree, which is a bug, not a client
+// error.
+func oneRow(res sql.Result, what string, h Hold) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("catalog: %s %s: %w", what, h.SKUID, err)
+	}
+	if n != 1 {
+		return fmt.Errorf("catalog: %s %s: no such SKU, or less reserved than %d", what, h.SKUID, h.Qty)
+	}
+	return nil
 }

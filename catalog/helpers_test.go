@@ -32,7 +32,6 @@ func (c *clock) now() time.Time {
 	c.t = c.t.Add(time.Millisecond)
 	return c.t
 }
-func (c *clock) add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
 
 // env is a catalog service on real engines: the given database, blobs on
 // local disk unless set, and a Bleve index unless set.
@@ -136,13 +135,27 @@ func (e *env) product(owner, shopID, title string, status catalog.Status, skus .
 	return p
 }
 
-// reserve holds qty of sku until ttl from now, as checkout would.
-func (e *env) reserve(skuID string, qty int, ttl time.Duration) error {
+// reserve holds qty of each SKU of holds (id, qty, id, qty, …), all or
+// nothing, as placing an order does.
+func (e *env) reserve(holds ...any) error {
 	e.t.Helper()
-	return e.db.Tx(ctx, func(tx *sql.Tx) error {
-		_, err := e.svc.Reserve(ctx, tx, catalog.Reservation{SKUID: skuID, Qty: qty, ExpiresAt: e.clock.now().Add(ttl)})
-		return err
-	})
+	return e.db.Tx(ctx, func(tx *sql.Tx) error { return e.svc.Reserve(ctx, tx, toHolds(holds)) })
+}
+
+// release gives back holds (id, qty, …), as cancelling an unpaid order does.
+func (e *env) release(holds ...any) {
+	e.t.Helper()
+	if err := e.db.Tx(ctx, func(tx *sql.Tx) error { _, err := e.svc.Release(ctx, tx, toHolds(holds)); return err }); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func toHolds(pairs []any) []catalog.Hold {
+	var out []catalog.Hold
+	for i := 0; i+1 < len(pairs); i += 2 {
+		out = append(out, catalog.Hold{SKUID: pairs[i].(string), Qty: pairs[i+1].(int)})
+	}
+	return out
 }
 
 func code(err error) string {
@@ -161,6 +174,19 @@ func fields(err error) []string {
 	var out []string
 	for _, f := range e.Fields {
 		out = append(out, f.Field)
+	}
+	return out
+}
+
+// fieldMessages returns the messages of an error's fields (the SKU ids of out_of_stock).
+func fieldMessages(err error) []string {
+	e := reelmart.AsError(err)
+	if e == nil {
+		return nil
+	}
+	var out []string
+	for _, f := range e.Fields {
+		out = append(out, f.Message)
 	}
 	return out
 }

@@ -78,10 +78,9 @@ func (s *Service) loadProducts(ctx context.Context, q db.Querier, viewerID strin
 }
 
 func (s *Service) loadSKUs(ctx context.Context, q db.Querier, viewerID string, ids []string, byID map[string]*Product) error {
-	in, args := inList(ids, 2)
-	rows, err := q.QueryContext(ctx, `SELECT k.id, k.product_id, k.code, k.attributes, k.price_minor, k.stock,
-		COALESCE((SELECT SUM(r.qty) FROM reservations r WHERE r.sku_id = k.id AND r.expires_at > $1), 0)
-		FROM skus k WHERE k.product_id IN (`+in+`) ORDER BY k.product_id, k.position`, append([]any{s.now()}, args...)...)
+	in, args := inList(ids, 1)
+	rows, err := q.QueryContext(ctx, `SELECT k.id, k.product_id, k.code, k.attributes, k.price_minor, k.stock, k.reserved
+		FROM skus k WHERE k.product_id IN (`+in+`) ORDER BY k.product_id, k.position`, args...)
 	if err != nil {
 		return fmt.Errorf("catalog: load skus: %w", err)
 	}

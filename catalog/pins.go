@@ -227,7 +227,7 @@ func (p Pins) LinkedProducts(ctx context.Context, videoIDs []string) (map[string
 // offer is what a product card shows of a product's SKUs.
 type offer struct {
 	priceMin  int64
-	available int // sum over SKUs of stock minus live reservations, each at least 0
+	available int // sum over SKUs of stock minus reserved
 }
 
 // offers returns the lowest price and the stock available now of each of
@@ -237,10 +237,9 @@ func (s *Service) offers(ctx context.Context, productIDs []string) (map[string]o
 	if len(productIDs) == 0 {
 		return out, nil
 	}
-	in, args := inList(productIDs, 2)
-	rows, err := s.db.QueryContext(ctx, `SELECT k.product_id, k.price_minor, k.stock,
-		COALESCE((SELECT SUM(r.qty) FROM reservations r WHERE r.sku_id = k.id AND r.expires_at > $1), 0)
-		FROM skus k WHERE k.product_id IN (`+in+`)`, append([]any{s.now()}, args...)...)
+	in, args := inList(productIDs, 1)
+	rows, err := s.db.QueryContext(ctx, `SELECT k.product_id, k.price_minor, k.stock, k.reserved
+		FROM skus k WHERE k.product_id IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("catalog: load prices and stock: %w", err)
 	}

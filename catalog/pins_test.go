@@ -183,11 +183,11 @@ func TestLinkedProducts(t *testing.T) {
 			t.Fatalf("shoe card = %+v", s)
 		}
 
-		// Reservations count while they live; stock changes show at once.
-		if err := e.reserve(shoe.SKUs[0].ID, 3, time.Minute); err != nil {
+		// Reservations count until released; stock changes show at once.
+		if err := e.reserve(shoe.SKUs[0].ID, 3); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.reserve(shoe.SKUs[1].ID, 1, time.Minute); err != nil {
+		if err := e.reserve(shoe.SKUs[1].ID, 1); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := e.svc.SetStock(ctx, merchant, shoe.SKUs[2].ID, 7); err != nil {
@@ -204,9 +204,9 @@ func TestLinkedProducts(t *testing.T) {
 		if n := available(); n != 1+0+7 {
 			t.Fatalf("available with reservations = %d, want 8", n)
 		}
-		e.clock.add(2 * time.Minute)
+		e.release(shoe.SKUs[0].ID, 3, shoe.SKUs[1].ID, 1)
 		if n := available(); n != 4+1+7 {
-			t.Fatalf("available after the reservations expired = %d, want 12", n)
+			t.Fatalf("available after the reservations were released = %d, want 12", n)
 		}
 
 		// An archived product's pins stay stored but are not shown.

@@ -103,7 +103,6 @@ var (
 	ErrProductArchived    = &reelmart.Error{Kind: reelmart.KindConflict, Code: "product_archived", Message: "the product is archived and can no longer be changed"}
 	ErrStockBelowReserved = &reelmart.Error{Kind: reelmart.KindConflict, Code: "stock_below_reserved",
 		Message: "the stock cannot be set below the quantity reserved by pending orders"}
-	ErrOutOfStock     = &reelmart.Error{Kind: reelmart.KindConflict, Code: "out_of_stock", Message: "not enough stock is available"}
 	ErrTooManyImages  = &reelmart.Error{Kind: reelmart.KindConflict, Code: "too_many_images", Message: "the product has as many images as it may have"}
 	ErrSKUCodeTaken   = &reelmart.Error{Kind: reelmart.KindConflict, Code: "sku_code_taken", Message: "another SKU of this product has this code"}
 	ErrInvalidImage   = &reelmart.Error{Kind: reelmart.KindInvalid, Code: "invalid_image", Message: "the file is not a JPEG, PNG or WebP image that can be decoded"}

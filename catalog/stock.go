@@ -27,7 +27,7 @@ type StockChange struct {
 // SetStock sets the absolute stock of the SKU with skuID for its shop's
 // owner and records the change. It returns ErrSKUNotFound, ErrNotShopOwner,
 // a validation error for a negative or huge stock, or ErrStockBelowReserved
-// when live reservations hold more than stock.
+// when unpaid orders hold more than stock.
 func (s *Service) SetStock(ctx context.Context, userID, skuID string, stock int) (SKU, error) {
 	var productID string
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
@@ -53,10 +53,8 @@ func (s *Service) SetStock(ctx context.Context, userID, skuID string, stock int)
 			return err
 		}
 		now := s.now()
-		// The row is locked, so no reservation can be added for it until we
-		// commit: Reserve takes the same lock first.
-		res, err := tx.ExecContext(ctx, `UPDATE skus SET stock = $1, updated_at = $2 WHERE id = $3
-			AND $1 >= (SELECT COALESCE(SUM(qty), 0) FROM reservations WHERE sku_id = $3 AND expires_at > $2)`, stock, now, skuID)
+		// Unpaid orders' holds must still fit: the check is in the WHERE.
+		res, err := tx.ExecContext(ctx, `UPDATE skus SET stock = $1, updated_at = $2 WHERE id = $3 AND $1 >= reserved`, stock, now, skuID)
 		if err != nil {
 			return fmt.Errorf("catalog: set stock: %w", err)
 		}
@@ -87,9 +85,8 @@ func (s *Service) SetStock(ctx context.Context, userID, skuID string, stock int)
 }
 
 // lockSKU takes the row lock of a SKU (on PostgreSQL; SQLite transactions
-// hold the database write lock from BEGIN) and returns its stock. Every
-// write that compares stock with reservations takes this lock first, so
-// the comparison sees every committed reservation and none can slip in.
+// hold the database write lock from BEGIN) and returns its stock, so the
+// stock recorded as the old value is the one this transaction replaces.
 func lockSKU(ctx context.Context, tx *sql.Tx, skuID string) (int, error) {
 	var stock int
 	err := tx.QueryRowContext(ctx, `UPDATE skus SET updated_at = updated_at WHERE id = $1 RETURNING stock`, skuID).Scan(&stock)
@@ -143,69 +140,6 @@ func (s *Service) StockChanges(ctx context.Context, userID, skuID string) ([]Sto
 		out = append(out, c)
 	}
 	return out, rows.Err()
-}
-
-// Reserve holds r.Qty of SKU r.SKUID until r.ExpiresAt inside the caller's
-// transaction (checkout's order creation), and returns the reservation with
-// its id. It returns ErrSKUNotFound, ErrNotForSale for a product that is
-// not active, or ErrOutOfStock when less than r.Qty is available. After the
-// transaction commits, call StockChanged so search sees the new
-// availability.
-func (s *Service) Reserve(ctx context.Context, tx *sql.Tx, r Reservation) (Reservation, error) {
-	if r.Qty <= 0 {
-		return Reservation{}, reelmart.Invalid([]reelmart.FieldError{{Field: "qty", Message: "must be at least 1"}})
-	}
-	stock, err := lockSKU(ctx, tx, r.SKUID)
-	if err != nil {
-		return Reservation{}, err
-	}
-	now := s.now()
-	var status string
-	var reserved int
-	err = tx.QueryRowContext(ctx, `SELECT p.status,
-		COALESCE((SELECT SUM(qty) FROM reservations WHERE sku_id = $1 AND expires_at > $2), 0)
-		FROM skus k JOIN products p ON p.id = k.product_id WHERE k.id = $1`, r.SKUID, now).Scan(&status, &reserved)
-	if err != nil {
-		return Reservation{}, fmt.Errorf("catalog: load availability: %w", err)
-	}
-	if Status(status) != StatusActive {
-		return Reservation{}, ErrNotForSale
-	}
-	if stock-reserved < r.Qty {
-		return Reservation{}, ErrOutOfStock
-	}
-	r.ID = reelmart.NewID()
-	r.ExpiresAt = r.ExpiresAt.UTC().Truncate(time.Microsecond)
-	var orderID any
-	if r.OrderID != "" {
-		orderID = r.OrderID
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO reservations (id, sku_id, qty, expires_at, order_id, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`, r.ID, r.SKUID, r.Qty, r.ExpiresAt, orderID, now)
-	if err != nil {
-		return Reservation{}, fmt.Errorf("catalog: insert reservation: %w", err)
-	}
-	return r, nil
-}
-
-// ReleaseOrder deletes the reservations of orderID inside the caller's
-// transaction (order cancelled or expired) and returns the SKUs they held,
-// to pass to StockChanged after the commit.
-func (s *Service) ReleaseOrder(ctx context.Context, tx *sql.Tx, orderID string) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, `DELETE FROM reservations WHERE order_id = $1 RETURNING sku_id`, orderID)
-	if err != nil {
-		return nil, fmt.Errorf("catalog: release reservations: %w", err)
-	}
-	defer rows.Close()
-	var skus []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("catalog: release reservations: %w", err)
-		}
-		skus = append(skus, id)
-	}
-	return skus, rows.Err()
 }
 
 // StockChanged updates the search documents of the products of skuIDs

@@ -51,12 +51,11 @@ type Cart struct {
 
 // Cart returns userID's cart, oldest line first.
 func (s *Service) Cart(ctx context.Context, userID string) (Cart, error) {
-	now := s.now()
 	rows, err := s.db.QueryContext(ctx, `SELECT c.sku_id, k.product_id, p.shop_id, p.title, k.code, c.qty, c.source_video_id,
-		k.price_minor, c.price_minor, p.status, k.stock - COALESCE((SELECT SUM(r.qty) FROM reservations r WHERE r.sku_id = k.id AND r.expires_at > $2), 0),
+		k.price_minor, c.price_minor, p.status, k.stock - k.reserved,
 		c.added_at
 		FROM cart_items c JOIN skus k ON k.id = c.sku_id JOIN products p ON p.id = k.product_id
-		WHERE c.user_id = $1 ORDER BY c.added_at, c.sku_id`, userID, now)
+		WHERE c.user_id = $1 ORDER BY c.added_at, c.sku_id`, userID)
 	if err != nil {
 		return Cart{}, fmt.Errorf("checkout: load cart: %w", err)
 	}

@@ -21,11 +21,14 @@ import (
 )
 
 // Stock is what checkout needs from the catalog; *catalog.Service has it.
+// Reserving is catalog.ReserveSQL, run inside checkout's own statement.
+// The quantity a SKU has reserved is always the sum of the lines of the
+// orders awaiting payment: placing an order adds its lines; paying (Sell),
+// cancelling or expiring it (Release) takes them out again.
 type Stock interface {
-	LockSKUs(ctx context.Context, tx *sql.Tx, ids []string) (map[string]catalog.LockedSKU, error)
-	ReserveOrders(ctx context.Context, tx *sql.Tx, holds []catalog.OrderHold, expiresAt time.Time, with ...db.Stmt) error
-	ReleaseOrder(ctx context.Context, tx *sql.Tx, orderID string) ([]string, error)
-	SellOrder(ctx context.Context, tx *sql.Tx, orderID, userID string) ([]string, error)
+	Availabilities(ctx context.Context, q db.Querier, ids []string) (map[string]catalog.Availability, error)
+	Release(ctx context.Context, tx *sql.Tx, holds []catalog.Hold) ([]string, error)
+	Sell(ctx context.Context, tx *sql.Tx, holds []catalog.Hold, userID string) ([]string, error)
 	Restock(ctx context.Context, tx *sql.Tx, holds []catalog.Hold, userID, reason string) ([]string, error)
 	StockChanged(ctx context.Context, skuIDs ...string)
 }
@@ -144,9 +147,8 @@ func (s *Service) stockChanged(ctx context.Context, delta map[string]int) {
 	for id := range delta {
 		ids = append(ids, id)
 	}
-	in, args := inList(ids, 2)
-	rows, err := s.db.QueryContext(ctx, `SELECT k.id, k.stock - COALESCE((SELECT SUM(r.qty) FROM reservations r
-		WHERE r.sku_id = k.id AND r.expires_at > $1), 0) FROM skus k WHERE k.id IN (`+in+`)`, append([]any{s.now()}, args...)...)
+	in, args := inList(ids, 1)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, stock - reserved FROM skus WHERE id IN (`+in+`)`, args...)
 	if err != nil {
 		s.logf(ctx, "checkout: read availability for the search index", "err", err)
 		s.stock.StockChanged(ctx, ids...)

@@ -3,7 +3,6 @@ package checkout
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -161,11 +160,7 @@ func (s *Service) Pay(ctx context.Context, userID, id, method string) (Order, er
 		}
 		// Selling moves the quantity from reserved to sold: what is
 		// available does not change, so the search index need not hear.
-		if _, err = s.stock.SellOrder(ctx, tx, o.ID, userID); err != nil {
-			if errors.Is(err, catalog.ErrReservationLapsed) {
-				expired = true
-				return ErrOrderExpired
-			}
+		if _, err = s.stock.Sell(ctx, tx, holdsOf(o), userID); err != nil {
 			return err
 		}
 		account, kind := m.Account(o.BuyerID)
@@ -324,7 +319,7 @@ func (s *Service) unwind(ctx context.Context, userID, id, action string, to Stat
 // money, the stock and the signals of a paid one.
 func (s *Service) undo(ctx context.Context, tx *sql.Tx, o Order, actorID string) error {
 	if o.State == StatePendingPayment {
-		_, err := s.stock.ReleaseOrder(ctx, tx, o.ID)
+		_, err := s.stock.Release(ctx, tx, holdsOf(o))
 		return err
 	}
 	m, ok := s.methods[deref(o.PaymentMethod)]
@@ -371,7 +366,7 @@ func (s *Service) expire(ctx context.Context, id string) (bool, error) {
 		if o.State != StatePendingPayment || s.now().Before(o.ExpiresAt) {
 			return nil
 		}
-		if _, err = s.stock.ReleaseOrder(ctx, tx, o.ID); err != nil {
+		if _, err = s.stock.Release(ctx, tx, holdsOf(o)); err != nil {
 			return err
 		}
 		back, done = deltas(o, 1), true
@@ -390,8 +385,9 @@ func (s *Service) expire(ctx context.Context, id string) (bool, error) {
 func (s *Service) Sweep(ctx context.Context) (int64, error) {
 	var total int64
 	for {
-		rows, err := s.db.QueryContext(ctx, `SELECT id FROM orders WHERE state = $1 AND expires_at <= $2 ORDER BY expires_at LIMIT 200`,
-			StatePendingPayment, s.now())
+		// The state is a literal so the partial index orders_unpaid_expiry applies.
+		rows, err := s.db.QueryContext(ctx, `SELECT id FROM orders WHERE state = 'pending_payment' AND expires_at <= $1
+			ORDER BY expires_at LIMIT 200`, s.now())
 		if err != nil {
 			return total, fmt.Errorf("checkout: find expired orders: %w", err)
 		}

@@ -3,15 +3,12 @@ package checkout
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/reelmart/reelmart"
-	"github.com/reelmart/reelmart/catalog"
 	"github.com/reelmart/reelmart/platform/db"
 )
 
@@ -192,11 +189,11 @@ func checkItem(bad *[]reelmart.FieldError, prefix string, it ItemInput) {
 }
 
 // CreateOrders places buyerID's order, one Order per shop, with every line
-// reserved in one transaction until the reservation TTL passes. It returns
-// a validation error, ErrCartEmpty, a cart_stale error when a cart line's
-// price changed since it was put, catalog.ErrNotForSale, or
-// catalog.OutOfStock naming every SKU that is short (then nothing is
-// reserved).
+// reserved until the reservation TTL passes, all or nothing (place.go). It
+// returns a validation error (also for an unknown SKU or video),
+// ErrCartEmpty, a cart_stale error when a cart line's price changed since
+// it was put, catalog.ErrNotForSale, or catalog.OutOfStock naming every SKU
+// that is short (then nothing is reserved).
 func (s *Service) CreateOrders(ctx context.Context, buyerID string, in OrderInput) ([]Order, error) {
 	var bad []reelmart.FieldError
 	switch {
@@ -241,193 +238,17 @@ func (s *Service) CreateOrders(ctx context.Context, buyerID string, in OrderInpu
 				Message: "a price in the cart changed since it was added; review the cart and put the line again"}
 		}
 	}
-	videos, err := s.sourceVideos(ctx, items)
+	orders, err := s.place(ctx, buyerID, items, *in.Shipping, in.FromCart)
 	if err != nil {
 		return nil, err
 	}
-	var orders []Order
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		skuIDs := make([]string, len(items))
-		for i, it := range items {
-			skuIDs[i] = it.SKUID
-		}
-		// Reading the SKUs is taking their locks: prices and shops are
-		// read under the lock, in the same round trip.
-		infos, err := s.stock.LockSKUs(ctx, tx, skuIDs)
-		if err != nil {
-			return err
-		}
-		if orders, err = s.buildOrders(buyerID, items, *in.Shipping, infos, videos); err != nil {
-			return err
-		}
-		var holds []catalog.OrderHold
-		for _, o := range orders {
-			for _, l := range o.Lines {
-				holds = append(holds, catalog.OrderHold{OrderID: o.ID, SKUID: l.SKUID, Qty: l.Qty})
-			}
-		}
-		// The orders, their lines and events, emptying the cart and the
-		// conditional reservation of every line: one round trip on
-		// PostgreSQL. None of the inserts reads reservations.
-		stmts := orderStmts(orders)
-		if in.FromCart {
-			stmts = append(stmts, db.Stmt{SQL: `DELETE FROM cart_items WHERE user_id = $1`, Args: []any{buyerID}})
-		}
-		return s.stock.ReserveOrders(ctx, tx, holds, orders[0].ExpiresAt, stmts...)
-	})
-	if err != nil {
-		return nil, err
-	}
-	taken := map[string]int{}
-	for _, o := range orders {
-		for id, q := range deltas(o, -1) {
-			taken[id] += q
-		}
-	}
-	s.stockChanged(ctx, taken)
 	return orders, nil
 }
 
-// sourceVideo is a video an order line names as where the buyer came from.
-type sourceVideo struct {
-	creatorID string
-	pinned    map[string]bool // product ids
-}
-
-// sourceVideos returns the creator and pinned products of every existing
-// video the items name, in one query.
-func (s *Service) sourceVideos(ctx context.Context, items []ItemInput) (map[string]sourceVideo, error) {
-	out := map[string]sourceVideo{}
-	var ids []string
-	for _, it := range items {
-		if it.SourceVideoID != nil {
-			ids = append(ids, *it.SourceVideoID)
-		}
-	}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	in, args := inList(ids, 1)
-	rows, err := s.db.QueryContext(ctx, `SELECT v.id, v.creator_id, p.product_id FROM videos v LEFT JOIN pins p ON p.video_id = v.id
-		WHERE v.id IN (`+in+`)`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("checkout: load videos: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, creator string
-		var product *string
-		if err := rows.Scan(&id, &creator, &product); err != nil {
-			return nil, fmt.Errorf("checkout: scan video: %w", err)
-		}
-		v, ok := out[id]
-		if !ok {
-			v = sourceVideo{creatorID: creator, pinned: map[string]bool{}}
-			out[id] = v
-		}
-		if product != nil {
-			v.pinned[*product] = true
-		}
-	}
-	return out, rows.Err()
-}
-
-// buildOrders prices items at the prices in infos (read under the SKU
-// locks) and splits them by shop. It returns a validation error naming
-// unknown SKUs and videos.
-func (s *Service) buildOrders(buyerID string, items []ItemInput, ship Shipping, infos map[string]catalog.LockedSKU,
-	videos map[string]sourceVideo) ([]Order, error) {
-	var bad []reelmart.FieldError
-	for i, it := range items {
-		if _, ok := infos[it.SKUID]; !ok {
-			bad = append(bad, reelmart.FieldError{Field: fmt.Sprintf("items[%d].sku_id", i), Message: "no such SKU"})
-		}
-		if it.SourceVideoID != nil {
-			if _, ok := videos[*it.SourceVideoID]; !ok {
-				bad = append(bad, reelmart.FieldError{Field: fmt.Sprintf("items[%d].source_video_id", i), Message: "no such video"})
-			}
-		}
-	}
-	if err := reelmart.Invalid(bad); err != nil {
-		return nil, err
-	}
-	now := s.now()
-	byShop := map[string]*Order{}
-	var shops []string
-	for _, it := range items {
-		k := infos[it.SKUID]
-		o := byShop[k.ShopID]
-		if o == nil {
-			o = &Order{ID: reelmart.NewID(), BuyerID: buyerID, ShopID: k.ShopID, State: StatePendingPayment,
-				Shipping: ship, ExpiresAt: now.Add(s.cfg.ReservationTTL), CreatedAt: now, UpdatedAt: now,
-				Events: []Event{{To: StatePendingPayment, ActorID: buyerID, At: now}}}
-			byShop[k.ShopID] = o
-			shops = append(shops, k.ShopID)
-		}
-		l := Line{SKUID: it.SKUID, ProductID: k.ProductID, Title: k.Title, SKUCode: k.Code, Qty: it.Qty,
-			UnitPrice: s.money(k.PriceMinor), Subtotal: s.money(k.PriceMinor * int64(it.Qty)), SourceVideoID: it.SourceVideoID, bps: k.CommissionBps}
-		if it.SourceVideoID != nil {
-			// Commission is for a product the video pins; a creator buying
-			// through their own video earns nothing.
-			if v := videos[*it.SourceVideoID]; v.creatorID != buyerID && v.pinned[k.ProductID] {
-				l.creatorID = v.creatorID
-				l.commission = k.PriceMinor * int64(it.Qty) * int64(k.CommissionBps) / 10_000
-			}
-		}
-		o.Lines = append(o.Lines, l)
-		o.Total.AmountMinor += l.Subtotal.AmountMinor
-	}
-	slices.Sort(shops)
-	out := make([]Order, 0, len(shops))
-	for _, id := range shops {
-		o := byShop[id]
-		o.Total.Currency = s.cfg.Currency
-		o.fee = o.Total.AmountMinor * int64(s.cfg.PlatformFeeBps) / 10_000
-		out = append(out, *o)
-	}
-	return out, nil
-}
-
-// orderStmts returns the inserts of orders, their lines and their first
-// events: one multi-row statement per table.
-func orderStmts(orders []Order) []db.Stmt {
-	var ord, lines, events db.Stmt
-	var ov, lv, ev []string
-	for _, o := range orders {
-		ship, _ := json.Marshal(o.Shipping) // strings only: cannot fail
-		ov = append(ov, placeholders(&ord, o.ID, o.BuyerID, o.ShopID, o.State, o.Total.Currency, o.Total.AmountMinor,
-			o.fee, string(ship), o.ExpiresAt, o.CreatedAt, o.UpdatedAt))
-		for i, l := range o.Lines {
-			var creator any
-			if l.creatorID != "" {
-				creator = l.creatorID
-			}
-			lv = append(lv, placeholders(&lines, o.ID, i, l.SKUID, l.ProductID, l.Title, l.SKUCode, l.Qty,
-				l.UnitPrice.AmountMinor, l.bps, l.commission, l.SourceVideoID, creator))
-		}
-		ev = append(ev, placeholders(&events, reelmart.NewID(), o.ID, "", StatePendingPayment, o.BuyerID, o.CreatedAt))
-	}
-	ord.SQL = `INSERT INTO orders (id, buyer_id, shop_id, state, currency, total_minor, fee_minor, shipping, expires_at, created_at, updated_at)
-		VALUES ` + strings.Join(ov, ", ")
-	lines.SQL = `INSERT INTO order_lines (order_id, position, sku_id, product_id, title, sku_code, qty,
-		unit_price_minor, commission_bps, commission_minor, source_video_id, creator_id) VALUES ` + strings.Join(lv, ", ")
-	events.SQL = `INSERT INTO order_events (id, order_id, from_state, to_state, actor_id, at) VALUES ` + strings.Join(ev, ", ")
-	return []db.Stmt{ord, lines, events}
-}
-
-// placeholders appends args to st and returns their "($n, …)" row.
-func placeholders(st *db.Stmt, args ...any) string {
-	var b strings.Builder
-	b.WriteByte('(')
-	for i, a := range args {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		st.Args = append(st.Args, a)
-		fmt.Fprintf(&b, "$%d", len(st.Args))
-	}
-	b.WriteByte(')')
-	return b.String()
+// creationEvent is the first event of every order: the buyer placed it. It
+// is not stored; the order's buyer_id and created_at are its record.
+func creationEvent(buyerID string, at time.Time) Event {
+	return Event{To: StatePendingPayment, ActorID: buyerID, At: at}
 }
 
 func (s *Service) recordEvent(ctx context.Context, tx *sql.Tx, orderID string, from, to State, actorID string, at time.Time) error {

@@ -228,27 +228,26 @@ func TestLedgerProperties(t *testing.T) {
 }
 
 // checkStock fails unless each SKU's stock plus units sold (lines of paid,
-// shipped and completed orders) equals its initial stock, reservations
-// exist only for orders awaiting payment and live ones fit in the stock.
+// shipped and completed orders) equals its initial stock, and its reserved
+// count is exactly the lines of the orders awaiting payment and fits in
+// the stock.
 func (e *env) checkStock(initial map[string]int, at string) {
 	e.t.Helper()
-	now := e.clock.now()
 	for sku, want := range initial {
-		var stock, sold, live, reserved, pending int
+		var stock, sold, reserved, pending int
 		err := e.db.QueryRowContext(ctx, `SELECT stock,
 			COALESCE((SELECT SUM(l.qty) FROM order_lines l JOIN orders o ON o.id = l.order_id
 				WHERE l.sku_id = $1 AND o.state IN ('paid', 'shipped', 'completed')), 0),
-			COALESCE((SELECT SUM(qty) FROM reservations WHERE sku_id = $1 AND expires_at > $2), 0),
-			COALESCE((SELECT SUM(qty) FROM reservations WHERE sku_id = $1), 0),
+			reserved,
 			COALESCE((SELECT SUM(l.qty) FROM order_lines l JOIN orders o ON o.id = l.order_id
 				WHERE l.sku_id = $1 AND o.state = 'pending_payment'), 0)
-			FROM skus WHERE id = $1`, sku, now).Scan(&stock, &sold, &live, &reserved, &pending)
+			FROM skus WHERE id = $1`, sku).Scan(&stock, &sold, &reserved, &pending)
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		if stock < 0 || stock+sold != want || live > stock || reserved != pending {
-			e.t.Fatalf("%s: sku %s stock %d + sold %d != %d, or live reservations %d > stock, or reserved %d != pending lines %d",
-				at, sku, stock, sold, want, live, reserved, pending)
+		if stock < 0 || stock+sold != want || reserved > stock || reserved != pending {
+			e.t.Fatalf("%s: sku %s stock %d + sold %d != %d, or reserved %d > stock, or reserved %d != pending lines %d",
+				at, sku, stock, sold, want, reserved, reserved, pending)
 		}
 	}
 }

@@ -63,7 +63,7 @@ func (s *Service) load(ctx context.Context, q db.Querier, id string) (Order, err
 		return Order{}, fmt.Errorf("checkout: load order events: %w", err)
 	}
 	defer rows.Close()
-	o.Events = []Event{}
+	o.Events = []Event{creationEvent(o.BuyerID, o.CreatedAt)}
 	for rows.Next() {
 		var e Event
 		var from string

@@ -1,7 +1,6 @@
 package checkout_test
 
 import (
-	"database/sql"
 	"sync"
 	"testing"
 	"time"
@@ -246,46 +245,49 @@ func TestConcurrentPaymentsAndRefunds(t *testing.T) {
 	})
 }
 
-// The catalog hooks: an expired reservation no longer holds stock, and
-// selling it after someone else took the stock fails instead of pushing
-// stock below live reservations.
-func TestSellLapsedReservation(t *testing.T) {
+// An unpaid order holds its stock until it is cancelled: past its expiry it
+// cannot be paid, and a buyer who finds the stock short gets it once the
+// expired order is cancelled on the spot, without waiting for the sweep.
+func TestExpiredOrdersGiveBackStock(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
-		merchant := e.user("merchant")
-		_, skus := e.product(merchant, e.shop(merchant, "Shop"), 0, 1, 1000)
-		tx := func(fn func(*sql.Tx) error) error { return d.Tx(ctx, fn) }
-		reserve := func(orderID string) error {
-			return tx(func(tx *sql.Tx) error {
-				if _, err := e.catalog.LockSKUs(ctx, tx, []string{skus[0]}); err != nil {
-					return err
-				}
-				return e.catalog.ReserveOrders(ctx, tx, []catalog.OrderHold{{OrderID: orderID, SKUID: skus[0], Qty: 1}},
-					e.clock.now().Add(time.Minute))
-			})
+		merchant, ann, bob := e.user("merchant"), e.user("ann"), e.user("bob")
+		_, skus := e.product(merchant, e.shop(merchant, "Shop"), 0, 1, 1000, 2000)
+		e.topUp(ann, 10_000)
+		first := e.order(ann, checkout.ItemInput{SKUID: skus[0], Qty: 1})[0]
+		second := e.order(ann, checkout.ItemInput{SKUID: skus[1], Qty: 1})[0]
+		if _, err := e.svc.CreateOrders(ctx, bob, checkout.OrderInput{Items: []checkout.ItemInput{{SKUID: skus[0], Qty: 1}}, Shipping: addr}); code(err) != "out_of_stock" {
+			t.Fatalf("second buyer of the last unit while it is held: %v", err)
 		}
-		if err := reserve("A"); err != nil {
-			t.Fatal(err)
+		e.clock.add(16 * time.Minute)
+		if _, reserved := e.stock(skus[0]); reserved != 1 {
+			t.Fatalf("an expired order not yet cancelled holds %d, want 1", reserved)
 		}
-		if err := reserve("B"); code(err) != "out_of_stock" {
-			t.Fatalf("second reservation of one unit: %v", err)
+		// Paying an expired order that nobody has cancelled yet cancels it.
+		if _, err := e.svc.Pay(ctx, ann, second.ID, "wallet"); code(err) != "order_expired" {
+			t.Fatalf("paying an expired order: %v", err)
 		}
-		e.clock.add(2 * time.Minute)
-		if err := reserve("B"); err != nil {
-			t.Fatalf("reserving after A expired: %v", err)
+		if o, _ := e.svc.Order(ctx, ann, second.ID); o.State != checkout.StateCancelled {
+			t.Fatalf("expired order after a payment attempt: %s", o.State)
 		}
-		if err := tx(func(tx *sql.Tx) error { _, err := e.catalog.SellOrder(ctx, tx, "A", merchant); return err }); code(err) != "reservation_expired" {
-			t.Fatalf("selling A: %v", err)
+		if _, reserved := e.stock(skus[1]); reserved != 0 {
+			t.Fatalf("the cancelled order still holds %d", reserved)
 		}
-		if err := tx(func(tx *sql.Tx) error { _, err := e.catalog.SellOrder(ctx, tx, "B", merchant); return err }); err != nil {
-			t.Fatalf("selling B: %v", err)
+		got := e.order(bob, checkout.ItemInput{SKUID: skus[0], Qty: 1})
+		if len(got) != 1 || got[0].Total.AmountMinor != 1000 {
+			t.Fatalf("bob's order after ann's expired: %+v", got)
 		}
-		changes, err := e.catalog.StockChanges(ctx, merchant, skus[0])
-		if err != nil {
-			t.Fatal(err)
+		o, err := e.svc.Order(ctx, ann, first.ID)
+		if err != nil || o.State != checkout.StateCancelled || o.Events[len(o.Events)-1].ActorID != checkout.SystemActor {
+			t.Fatalf("ann's expired order: %+v, %v", o, err)
 		}
-		if last := changes[len(changes)-1]; last.Reason != "sold" || last.OldStock != 1 || last.NewStock != 0 {
-			t.Fatalf("stock changes %+v", changes)
+		if _, err := e.svc.Pay(ctx, ann, first.ID, "wallet"); code(err) != "illegal_transition" {
+			t.Fatalf("paying a cancelled order: %v", err)
 		}
+		if e.balance("wallet:"+ann) != 10_000 {
+			t.Fatalf("ann was charged for expired orders")
+		}
+		e.checkStock(map[string]int{skus[0]: 1, skus[1]: 1}, "after expiry")
+		e.checkLedger()
 	})
 }

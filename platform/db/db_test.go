@@ -177,61 +177,45 @@ func TestMigrateIsIdempotentAndSafeConcurrently(t *testing.T) {
 	}
 }
 
-// Chain runs every statement, in order, with each one's own $n numbering, on both engines.
-func TestChain(t *testing.T) {
+// reelmart_abort fails the statement that reaches it, on both engines, and
+// on PostgreSQL undoes the writable CTEs of the same autocommit statement;
+// a CASE that does not reach it writes normally.
+func TestAbort(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		if _, err := d.Exec(`CREATE TABLE parent (id TEXT PRIMARY KEY, name TEXT NOT NULL)`); err != nil {
+		if _, err := d.Exec(`CREATE TABLE counter (id TEXT PRIMARY KEY, n INTEGER NOT NULL)`); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := d.Exec(`CREATE TABLE child (id TEXT PRIMARY KEY, parent_id TEXT NOT NULL REFERENCES parent (id), n INTEGER NOT NULL)`); err != nil {
+		if _, err := d.Exec(`CREATE TABLE entry (id TEXT PRIMARY KEY, n INTEGER NOT NULL)`); err != nil {
 			t.Fatal(err)
 		}
-		var got []string
-		err := d.Tx(ctx, func(tx *sql.Tx) error {
-			rows, err := d.Chain(ctx, tx,
-				db.Stmt{SQL: `INSERT INTO parent (id, name) VALUES ($1, $2)`, Args: []any{"p1", "first"}},
-				db.Stmt{SQL: `INSERT INTO child (id, parent_id, n) VALUES ($1, $2, $3), ($4, $2, $5)`, Args: []any{"c1", "p1", 1, "c2", 2}},
-				db.Stmt{SQL: `INSERT INTO child (id, parent_id, n) VALUES ($1, $2, $3) RETURNING id`, Args: []any{"c3", "p1", 3}},
-			)
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			for rows.Next() {
-				var id string
-				if err := rows.Scan(&id); err != nil {
-					return err
-				}
-				got = append(got, id)
-			}
-			return rows.Err()
-		})
-		if err != nil || strings.Join(got, ",") != "c3" {
-			t.Fatalf("chain returned %v, %v; want the last statement's row c3", got, err)
+		if _, err := d.Exec(`INSERT INTO counter (id, n) VALUES ('a', 0)`); err != nil {
+			t.Fatal(err)
 		}
-		var n, sum int
-		if err := d.QueryRow(`SELECT COUNT(*), SUM(n) FROM child WHERE parent_id = 'p1'`).Scan(&n, &sum); err != nil || n != 3 || sum != 6 {
-			t.Fatalf("children after chain = %d (sum %d), %v; want 3 (sum 6)", n, sum, err)
-		}
-		// A failing statement fails the chain, and the transaction leaves nothing.
-		err = d.Tx(ctx, func(tx *sql.Tx) error {
-			rows, err := d.Chain(ctx, tx,
-				db.Stmt{SQL: `INSERT INTO parent (id, name) VALUES ($1, $2)`, Args: []any{"p2", "second"}},
-				db.Stmt{SQL: `INSERT INTO child (id, parent_id, n) VALUES ($1, $2, $3) RETURNING id`, Args: []any{"c1", "p2", 9}},
-			)
-			if err == nil {
-				for rows.Next() {
-				}
-				err = rows.Err()
-				rows.Close()
+		insert := func(ok bool) error {
+			var p db.Params
+			q := `INSERT INTO entry (id, n) SELECT ` + p.Add("e1") + `, CASE WHEN ` + p.Add(ok) + ` THEN 1 ELSE reelmart_abort('not today') END`
+			if d.Dialect() == db.Postgres {
+				q = `WITH bump AS (UPDATE counter SET n = n + 1 WHERE id = 'a') ` + q
 			}
+			_, err := d.ExecContext(ctx, q, p...)
 			return err
-		})
-		if _, ok := db.UniqueViolation(err); !ok {
-			t.Fatalf("duplicate child id in a chain: %v, want a unique violation", err)
 		}
-		if err := d.QueryRow(`SELECT COUNT(*) FROM parent WHERE id = 'p2'`).Scan(&n); err != nil || n != 0 {
-			t.Fatalf("failed chain left parent p2: %d, %v", n, err)
+		err := insert(false)
+		if reason, ok := db.Aborted(err); !ok || reason != "not today" {
+			t.Fatalf("aborted statement: %v (reason %q, %v)", err, reason, ok)
+		}
+		var entries, n int
+		if err := d.QueryRow(`SELECT (SELECT COUNT(*) FROM entry), (SELECT n FROM counter)`).Scan(&entries, &n); err != nil || entries != 0 || n != 0 {
+			t.Fatalf("after abort: %d entries, counter %d, %v; want nothing written", entries, n, err)
+		}
+		if err := insert(true); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := db.Aborted(insert(true)); ok {
+			t.Fatal("a unique violation reads as an abort")
+		}
+		if err := d.QueryRow(`SELECT COUNT(*) FROM entry`).Scan(&entries); err != nil || entries != 1 {
+			t.Fatalf("entries after a good insert: %d, %v", entries, err)
 		}
 	})
 }

@@ -1,0 +1,382 @@
+package checkout
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/reelmart/reelmart"
+	"github.com/reelmart/reelmart/catalog"
+	"github.com/reelmart/reelmart/platform/db"
+)
+
+// Placing an order is one SQL statement on PostgreSQL: one round trip, one
+// commit, no transaction held open across the network. Its parts, as CTEs:
+//
+//	h        the requested lines (position, SKU, quantity, source video,
+//	         and a fresh order id per line)
+//	hv       (when a line names a video) the lines whose video exists
+//	take     catalog.ReserveSQL: reserve each line's quantity with a
+//	         conditional UPDATE of the SKU, returning the price, title,
+//	         shop and commission rate under the row lock
+//	lines    the lines priced and split by shop: each shop's order takes
+//	         the id of its first line and the sum of its lines; a line
+//	         earns its video's creator a commission when the video pins
+//	         the product and the creator is not the buyer
+//	o        INSERT one order per shop (from its first line)
+//	l        INSERT the lines; if some line could not be reserved (or
+//	         names no video), reelmart_abort fails the whole statement, so
+//	         nothing stays reserved
+//	cleared  (from the cart) DELETE the cart lines just ordered
+//
+// and the statement returns lines. Every amount is computed once, in SQL,
+// and what the response says is what was stored. The statement is kept
+// lean because it is the hot path of the shop, where most orders are one
+// line bought from a video: no aggregate or sort node; the windows that
+// split a cart by shop, and the guard, only when there are several lines
+// (one line is reserved or not, so it cannot be half placed); the video
+// joins only when a line names a video.
+//
+// SQLite has no writable CTEs, so there the same parts run as separate
+// statements in one transaction (round trips are free in process):
+// reserve and count, then the inserts and the read with take read from the
+// tables.
+//
+// When nothing is placed, explain works out why from a fresh read: an
+// unknown SKU or video (422), a product not for sale, or out_of_stock
+// naming the short SKUs. Before saying out_of_stock it cancels orders whose
+// reservation has expired (their holds count until then) and tries again.
+
+// placeAttempts bounds how often one request retries after a placement
+// that failed for a reason that was gone when it looked (stock came back,
+// or expired orders were cancelled).
+const placeAttempts = 3
+
+// errNotPlaced is a placement that reserved nothing or was aborted.
+var errNotPlaced = errors.New("checkout: order not placed")
+
+func (s *Service) place(ctx context.Context, buyerID string, items []ItemInput, ship Shipping, fromCart bool) ([]Order, error) {
+	for attempt := 1; ; attempt++ {
+		orders, flipped, err := s.placeOnce(ctx, buyerID, items, ship, fromCart)
+		if err == nil {
+			s.stock.StockChanged(ctx, flipped...)
+			return orders, nil
+		}
+		if !errors.Is(err, errNotPlaced) {
+			return nil, err
+		}
+		if err := s.explain(ctx, items); err != nil {
+			return nil, err
+		}
+		if attempt == placeAttempts {
+			skus := make([]string, len(items))
+			for i, it := range items {
+				skus[i] = it.SKUID
+			}
+			return nil, catalog.OutOfStock(skus)
+		}
+	}
+}
+
+// placement is one statement's worth of SQL and its parameters.
+type placement struct {
+	p        db.Params
+	now      time.Time
+	n        int
+	videos   bool // some line names a source video
+	orderIDs []string
+	h        string // the CTE of requested lines
+	buyer    string // placeholder of the buyer id
+}
+
+func (s *Service) newPlacement(buyerID string, items []ItemInput) *placement {
+	pl := &placement{n: len(items), now: s.now()}
+	pl.buyer = pl.p.Add(buyerID)
+	rows := make([]string, len(items))
+	for i, it := range items {
+		id := reelmart.NewID()
+		pl.orderIDs = append(pl.orderIDs, id)
+		var video any
+		if it.SourceVideoID != nil {
+			video = *it.SourceVideoID
+			pl.videos = true
+		}
+		rows[i] = fmt.Sprintf("(CAST(%s AS INTEGER), %s, CAST(%s AS INTEGER), CAST(%s AS TEXT), %s)",
+			pl.p.Add(i), pl.p.Add(it.SKUID), pl.p.Add(it.Qty), pl.p.Add(video), pl.p.Add(id))
+	}
+	pl.h = `h (pos, sku_id, qty, video_id, oid) AS (VALUES ` + strings.Join(rows, ", ") + `)`
+	return pl
+}
+
+// reserve is the relation the reservation reads: h, or when a line names
+// a video, hv, the lines whose video exists (a line naming a missing video
+// is not reserved, so the placement fails as if it were short).
+func (pl *placement) reserve() (rel, cte string) {
+	if !pl.videos {
+		return "h", ""
+	}
+	return "hv", `, hv AS (SELECT h.* FROM h LEFT JOIN videos AS v ON v.id = h.video_id WHERE h.video_id IS NULL OR v.id IS NOT NULL)`
+}
+
+// lines is the CTE that prices the reserved lines (take) and splits them
+// by shop; fee is the placeholder of the platform fee in basis points.
+func (pl *placement) lines(fee string) string {
+	creator, join := `CAST(NULL AS TEXT) AS creator_id`, ``
+	if pl.videos {
+		creator = `CASE WHEN v.creator_id <> ` + pl.buyer + ` AND EXISTS (SELECT 1 FROM pins AS pn
+			WHERE pn.video_id = v.id AND pn.product_id = t.product_id) THEN v.creator_id END AS creator_id`
+		join = ` LEFT JOIN videos AS v ON v.id = h.video_id`
+	}
+	split, window := `h.oid AS order_id, 0 AS position, t.price_minor * h.qty AS total`, ``
+	if pl.n > 1 {
+		split = `first_value(h.oid) OVER w AS order_id, (row_number() OVER w) - 1 AS position,
+			CAST(SUM(t.price_minor * h.qty) OVER shop AS BIGINT) AS total`
+		window = ` WINDOW shop AS (PARTITION BY t.shop_id), w AS (shop ORDER BY h.pos)`
+	}
+	return `lines AS (SELECT x.*, x.total * ` + fee + ` / 10000 AS fee_minor,
+		CASE WHEN x.creator_id IS NULL THEN 0 ELSE x.price_minor * x.qty * x.commission_bps / 10000 END AS commission_minor
+		FROM (SELECT h.pos, h.qty, h.video_id, t.sku_id, t.product_id, t.code, t.price_minor, t.title, t.shop_id,
+			t.commission_bps, t.available, ` + split + `, ` + creator + `
+			FROM h JOIN take AS t ON t.sku_id = h.sku_id` + join + window + `) AS x)`
+}
+
+// insertOrders writes one order per shop, from the first line of each.
+func (pl *placement) insertOrders(s *Service, ship []byte) string {
+	nowP := pl.p.Add(pl.now)
+	return `INSERT INTO orders (id, buyer_id, shop_id, state, currency, total_minor, fee_minor, shipping, expires_at, created_at, updated_at)
+		SELECT order_id, ` + pl.buyer + `, shop_id, 'pending_payment', ` + pl.p.Add(s.cfg.Currency) + `, total, fee_minor, ` +
+		pl.p.Add(string(ship)) + `, ` + pl.p.Add(pl.now.Add(s.cfg.ReservationTTL)) + `, ` + nowP + `, ` + nowP + `
+		FROM lines WHERE position = 0`
+}
+
+// insertLines writes the lines; with several, it aborts the statement
+// unless every one was reserved.
+func (pl *placement) insertLines() string {
+	position := `position`
+	if pl.n > 1 {
+		position = `CASE WHEN (SELECT COUNT(*) FROM take) = ` + pl.p.Add(pl.n) + ` THEN position ELSE reelmart_abort('order incomplete') END`
+	}
+	return `INSERT INTO order_lines (order_id, position, sku_id, product_id, title, sku_code, qty, unit_price_minor,
+		commission_bps, commission_minor, source_video_id, creator_id)
+		SELECT order_id, ` + position + `, sku_id, product_id, title, code, qty, price_minor, commission_bps, commission_minor,
+		video_id, creator_id FROM lines`
+}
+
+// placedCols are the columns of lines the placement returns.
+const placedCols = `order_id, position, sku_id, product_id, title, code, qty, price_minor, commission_bps, commission_minor,
+	video_id, creator_id, shop_id, total, fee_minor, available`
+
+// placeOnce places the orders, or returns errNotPlaced with nothing
+// written. It also returns the SKUs the orders left with nothing available,
+// for the search index.
+func (s *Service) placeOnce(ctx context.Context, buyerID string, items []ItemInput, ship Shipping, fromCart bool) ([]Order, []string, error) {
+	shipJSON, err := json.Marshal(ship)
+	if err != nil {
+		return nil, nil, fmt.Errorf("checkout: encode shipping: %w", err)
+	}
+	pl := s.newPlacement(buyerID, items)
+	fee := pl.p.Add(int64(s.cfg.PlatformFeeBps))
+	if s.db.Dialect() == db.Postgres {
+		rel, hv := pl.reserve()
+		q := `WITH ` + pl.h + hv + `, take AS (` + catalog.ReserveSQL(db.Postgres, rel) + `), ` + pl.lines(fee) +
+			`, o AS (` + pl.insertOrders(s, shipJSON) + `), l AS (` + pl.insertLines() + `)`
+		if fromCart {
+			q += `, cleared AS (DELETE FROM cart_items WHERE user_id = ` + pl.buyer + ` AND sku_id IN (SELECT sku_id FROM take))`
+		}
+		rows, err := s.db.QueryContext(ctx, q+` SELECT `+placedCols+` FROM lines`, pl.p...)
+		if err != nil {
+			return nil, nil, placeErr(err)
+		}
+		return s.scanPlaced(rows, buyerID, ship, pl)
+	}
+	var orders []Order
+	var flipped []string
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		rel, hv := pl.reserve()
+		res, err := tx.ExecContext(ctx, `WITH `+pl.h+hv+` `+catalog.ReserveSQL(db.SQLite, rel), pl.p[:len(pl.p)-1]...)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if int(n) != pl.n {
+			return errNotPlaced
+		}
+		// Each statement is built on the parameters of h and the fee, and
+		// adds its own.
+		base := slices.Clone(pl.p)
+		with := `WITH ` + pl.h + `, take AS (` + catalog.ReservedSKUsSQL("h") + `), ` + pl.lines(fee) + ` `
+		for _, build := range []func() string{
+			func() string { return pl.insertOrders(s, shipJSON) },
+			pl.insertLines,
+		} {
+			pl.p = slices.Clone(base)
+			if _, err := tx.ExecContext(ctx, with+build(), pl.p...); err != nil {
+				return placeErr(err)
+			}
+		}
+		if fromCart {
+			if _, err := tx.ExecContext(ctx, `WITH `+pl.h+` DELETE FROM cart_items WHERE user_id = `+pl.buyer+
+				` AND sku_id IN (SELECT sku_id FROM h)`, base[:len(base)-1]...); err != nil {
+				return err
+			}
+		}
+		rows, err := tx.QueryContext(ctx, with+`SELECT `+placedCols+` FROM lines`, base...)
+		if err != nil {
+			return err
+		}
+		orders, flipped, err = s.scanPlaced(rows, buyerID, ship, pl)
+		return err
+	})
+	return orders, flipped, err
+}
+
+// scanPlaced builds the orders from the placed lines, sorted by shop id,
+// lines in position order. A placement aborted by reelmart_abort, or that
+// returned no line, is errNotPlaced.
+func (s *Service) scanPlaced(rows *sql.Rows, buyerID string, ship Shipping, pl *placement) ([]Order, []string, error) {
+	defer rows.Close()
+	type placed struct {
+		Line
+		orderID, shopID string
+		position        int
+		total, fee      int64
+	}
+	var got []placed
+	var flipped []string
+	for rows.Next() {
+		var l placed
+		var price int64
+		var available int
+		var video, creator sql.NullString
+		if err := rows.Scan(&l.orderID, &l.position, &l.SKUID, &l.ProductID, &l.Title, &l.SKUCode, &l.Qty, &price,
+			&l.bps, &l.commission, &video, &creator, &l.shopID, &l.total, &l.fee, &available); err != nil {
+			return nil, nil, placeErr(err)
+		}
+		l.UnitPrice, l.Subtotal = s.money(price), s.money(price*int64(l.Qty))
+		if video.Valid {
+			l.SourceVideoID = &video.String
+		}
+		l.creatorID = creator.String
+		if available <= 0 && available+l.Qty > 0 {
+			flipped = append(flipped, l.SKUID)
+		}
+		got = append(got, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, placeErr(err)
+	}
+	if len(got) == 0 {
+		return nil, nil, errNotPlaced
+	}
+	if len(got) != pl.n {
+		return nil, nil, fmt.Errorf("checkout: placement returned %d lines for %d requested", len(got), pl.n)
+	}
+	slices.SortFunc(got, func(a, b placed) int {
+		return cmp.Or(strings.Compare(a.shopID, b.shopID), cmp.Compare(a.position, b.position))
+	})
+	var out []Order
+	for _, l := range got {
+		if l.position == 0 {
+			out = append(out, Order{ID: l.orderID, BuyerID: buyerID, ShopID: l.shopID, State: StatePendingPayment,
+				Total: s.money(l.total), Shipping: ship, ExpiresAt: pl.now.Add(s.cfg.ReservationTTL), CreatedAt: pl.now,
+				UpdatedAt: pl.now, Events: []Event{creationEvent(buyerID, pl.now)}, fee: l.fee})
+		}
+		o := &out[len(out)-1]
+		o.Lines = append(o.Lines, l.Line)
+	}
+	return out, flipped, nil
+}
+
+func placeErr(err error) error {
+	if _, ok := db.Aborted(err); ok {
+		return errNotPlaced
+	}
+	return fmt.Errorf("checkout: place order: %w", err)
+}
+
+// explain finds out why a placement of items failed, from a fresh read, and
+// returns the error to give the buyer; nil means nothing is wrong any more
+// (the stock came back, or expired orders were just cancelled to free it)
+// and the placement is worth another try.
+func (s *Service) explain(ctx context.Context, items []ItemInput) error {
+	skus := make([]string, len(items))
+	var videos []string
+	for i, it := range items {
+		skus[i] = it.SKUID
+		if it.SourceVideoID != nil {
+			videos = append(videos, *it.SourceVideoID)
+		}
+	}
+	avail, err := s.stock.Availabilities(ctx, s.db, skus)
+	if err != nil {
+		return err
+	}
+	found, err := s.existingVideos(ctx, videos)
+	if err != nil {
+		return err
+	}
+	var bad []reelmart.FieldError
+	for i, it := range items {
+		if _, ok := avail[it.SKUID]; !ok {
+			bad = append(bad, reelmart.FieldError{Field: fmt.Sprintf("items[%d].sku_id", i), Message: "no such SKU"})
+		}
+		if it.SourceVideoID != nil && !found[*it.SourceVideoID] {
+			bad = append(bad, reelmart.FieldError{Field: fmt.Sprintf("items[%d].source_video_id", i), Message: "no such video"})
+		}
+	}
+	if err := reelmart.Invalid(bad); err != nil {
+		return err
+	}
+	var short []string
+	for _, it := range items {
+		a := avail[it.SKUID]
+		if a.Status != catalog.StatusActive {
+			return catalog.ErrNotForSale
+		}
+		if a.Available < it.Qty {
+			short = append(short, it.SKUID)
+		}
+	}
+	if len(short) == 0 {
+		return nil
+	}
+	// Orders past their expiry hold stock until they are cancelled; do
+	// that now rather than turn this buyer away.
+	n, err := s.Sweep(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	return catalog.OutOfStock(short)
+}
+
+// existingVideos reports which of ids are videos.
+func (s *Service) existingVideos(ctx context.Context, ids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	in, args := inList(ids, 1)
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM videos WHERE id IN (`+in+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("checkout: load videos: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("checkout: load videos: %w", err)
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}
