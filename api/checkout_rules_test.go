@@ -178,7 +178,7 @@ func TestOrderIdempotencyHTTP(t *testing.T) {
 		want(t, h.call("POST", "/api/v1/orders", buyer.Token, body, ""), 400, "idempotency_key_required")
 		long := string(bytes.Repeat([]byte("k"), 256))
 		want(t, h.call("POST", "/api/v1/orders", buyer.Token, body, long), 400, "invalid_idempotency_key")
-		if n := h.count("orders") + h.count("reservations") + h.count("idempotency_keys"); n != 0 {
+		if n := h.count("orders") + h.reserved() + h.count("idempotency_keys"); n != 0 {
 			t.Fatalf("rejected requests left %d rows", n)
 		}
 		first := h.call("POST", "/api/v1/orders", buyer.Token, body, "order-1")
@@ -383,8 +383,8 @@ func TestOrderLifecycleHTTP(t *testing.T) {
 				t.Fatalf("expired order %+v", got)
 			}
 		}
-		if n := h.count("reservations"); n != 0 {
-			t.Fatalf("%d reservations left after expiry", n)
+		if n := h.reserved(); n != 0 {
+			t.Fatalf("%d units still reserved after expiry", n)
 		}
 	})
 }
@@ -408,7 +408,7 @@ func TestOrderSplitAndShortHTTP(t *testing.T) {
 		if p := r.problem(t); len(p.Errors) != 1 || p.Errors[0].Message != b {
 			t.Fatalf("only B is short: %s", r.body)
 		}
-		if n := h.count("reservations") + h.count("orders"); n != 0 {
+		if n := h.reserved() + h.count("orders"); n != 0 {
 			t.Fatalf("a refused order left %d rows", n)
 		}
 		r = h.call("POST", "/api/v1/orders", buyer.Token, items(5, 1), "ok")

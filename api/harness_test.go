@@ -202,6 +202,16 @@ func (h *harness) register(handle string) session {
 }
 
 // count returns the rows in table, to prove a rejected request changed nothing.
+// reserved is the quantity all SKUs hold for unpaid orders.
+func (h *harness) reserved() int {
+	h.t.Helper()
+	var n int
+	if err := h.db.QueryRow(`SELECT COALESCE(SUM(reserved), 0) FROM skus`).Scan(&n); err != nil {
+		h.t.Fatal(err)
+	}
+	return n
+}
+
 func (h *harness) count(table string) int {
 	h.t.Helper()
 	var n int

@@ -181,6 +181,9 @@ func (s *Service) Release(ctx context.Context, tx *sql.Tx, holds []Hold) ([]stri
 			return nil, fmt.Errorf("catalog: release %s: %w", h.SKUID, err)
 		}
 		if err := oneRow(res, "release", h); err != nil {
+			if !s.skuExists(ctx, tx, h.SKUID) {
+				continue // deleted with its shop: nothing left to give back
+			}
 			return nil, err
 		}
 		skus = append(skus, h.SKUID)
@@ -216,7 +219,15 @@ func (s *Service) moveStock(ctx context.Context, tx *sql.Tx, holds []Hold, sign 
 		}
 		err := tx.QueryRowContext(ctx, q, h.Qty, now, h.SKUID).Scan(&stock)
 		if errors.Is(err, db.ErrNoRows) {
-			return nil, fmt.Errorf("catalog: %s %s: no such SKU, or less reserved than %d", reason, h.SKUID, h.Qty)
+			if !s.skuExists(ctx, tx, h.SKUID) {
+				// Deleted with its shop: it cannot be sold, and there is
+				// nothing to put stock back into.
+				if sign < 0 {
+					return nil, ErrNotForSale
+				}
+				continue
+			}
+			return nil, fmt.Errorf("catalog: %s %s: less reserved than %d", reason, h.SKUID, h.Qty)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("catalog: %s %s: %w", reason, h.SKUID, err)
@@ -227,6 +238,13 @@ func (s *Service) moveStock(ctx context.Context, tx *sql.Tx, holds []Hold, sign 
 		skus = append(skus, h.SKUID)
 	}
 	return skus, nil
+}
+
+// skuExists reports whether the SKU is still there (a merchant's account
+// deletion takes its shop, products and SKUs; orders outlive them).
+func (s *Service) skuExists(ctx context.Context, tx *sql.Tx, id string) bool {
+	var one int
+	return tx.QueryRowContext(ctx, `SELECT 1 FROM skus WHERE id = $1`, id).Scan(&one) == nil
 }
 
 // oneRow turns a conditional UPDATE that matched nothing into an error: the
