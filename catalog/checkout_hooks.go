@@ -136,36 +136,56 @@ func (s *Service) Reserve(ctx context.Context, tx *sql.Tx, holds []Hold) error {
 		rows[i] = "(" + p.Add(h.SKUID) + ", CAST(" + p.Add(h.Qty) + " AS INTEGER))"
 		ids[i] = h.SKUID
 	}
-	res, err := tx.ExecContext(ctx, `WITH h (sku_id, qty) AS (VALUES `+strings.Join(rows, ", ")+`) `+
+	got, err := tx.QueryContext(ctx, `WITH h (sku_id, qty) AS (VALUES `+strings.Join(rows, ", ")+`) `+
 		ReserveSQL(s.db.Dialect(), "h"), p...)
 	if err != nil {
 		return fmt.Errorf("catalog: reserve: %w", err)
 	}
-	n, err := res.RowsAffected()
+	// ReserveSQL returns sku_id first, and more columns on PostgreSQL.
+	names, err := got.Columns()
 	if err != nil {
+		got.Close()
 		return fmt.Errorf("catalog: reserve: %w", err)
 	}
-	if int(n) == len(holds) {
+	var id string
+	cols := []any{&id}
+	for range names[1:] {
+		cols = append(cols, new(any))
+	}
+	reserved := map[string]bool{}
+	for got.Next() {
+		if err := got.Scan(cols...); err != nil {
+			got.Close()
+			return fmt.Errorf("catalog: reserve: %w", err)
+		}
+		reserved[id] = true
+	}
+	got.Close()
+	if err := got.Err(); err != nil {
+		return fmt.Errorf("catalog: reserve: %w", err)
+	}
+	if len(reserved) == len(holds) {
 		return nil
 	}
 	avail, err := s.Availabilities(ctx, tx, ids)
 	if err != nil {
 		return err
 	}
+	// The SKUs the statement did reserve are not short (their availability
+	// now counts this reservation); the caller rolls it all back.
 	var short []string
 	for _, h := range holds {
 		a, ok := avail[h.SKUID]
 		switch {
+		case reserved[h.SKUID]:
 		case !ok:
 			return ErrSKUNotFound
 		case a.Status != StatusActive:
 			return ErrNotForSale
-		case a.Available < h.Qty:
+		default:
 			short = append(short, h.SKUID)
 		}
 	}
-	// The statement reserved what it could, so what is short now is
-	// counted after those; the caller rolls it all back.
 	return OutOfStock(short)
 }
 

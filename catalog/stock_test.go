@@ -86,6 +86,10 @@ func TestStockAndReservations(t *testing.T) {
 		if err := e.reserve(q.SKUs[0].ID, 1, skuID, 9); code(err) != "out_of_stock" || !slices.Equal(fieldMessages(err), []string{skuID}) {
 			t.Fatalf("reserve one short of two: %v", err)
 		}
+		// A SKU the statement could reserve in full is not named, even when that took all it had.
+		if err := e.reserve(q.SKUs[0].ID, 4, skuID, 9); !slices.Equal(fieldMessages(err), []string{skuID}) {
+			t.Fatalf("reserve all of one, short of the other: %v", err)
+		}
 		if v, _ := e.svc.Product(ctx, ana, q.ID); *v.SKUs[0].Reserved != 0 {
 			t.Fatalf("a failed reservation of two SKUs kept %d of the other", *v.SKUs[0].Reserved)
 		}

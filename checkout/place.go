@@ -92,6 +92,7 @@ type placement struct {
 	videos   bool // some line names a source video
 	orderIDs []string
 	h        string // the CTE of requested lines
+	hParams  int    // how many of p h (and the buyer) take
 	buyer    string // placeholder of the buyer id
 }
 
@@ -111,6 +112,7 @@ func (s *Service) newPlacement(buyerID string, items []ItemInput) *placement {
 			pl.p.Add(i), pl.p.Add(it.SKUID), pl.p.Add(it.Qty), pl.p.Add(video), pl.p.Add(id))
 	}
 	pl.h = `h (pos, sku_id, qty, video_id, oid) AS (VALUES ` + strings.Join(rows, ", ") + `)`
+	pl.hParams = len(pl.p)
 	return pl
 }
 
@@ -199,7 +201,7 @@ func (s *Service) placeOnce(ctx context.Context, buyerID string, items []ItemInp
 	var flipped []string
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		rel, hv := pl.reserve()
-		res, err := tx.ExecContext(ctx, `WITH `+pl.h+hv+` `+catalog.ReserveSQL(db.SQLite, rel), pl.p[:len(pl.p)-1]...)
+		res, err := tx.ExecContext(ctx, `WITH `+pl.h+hv+` `+catalog.ReserveSQL(db.SQLite, rel), pl.p[:pl.hParams]...)
 		if err != nil {
 			return err
 		}
@@ -223,7 +225,7 @@ func (s *Service) placeOnce(ctx context.Context, buyerID string, items []ItemInp
 		}
 		if fromCart {
 			if _, err := tx.ExecContext(ctx, `WITH `+pl.h+` DELETE FROM cart_items WHERE user_id = `+pl.buyer+
-				` AND sku_id IN (SELECT sku_id FROM h)`, base[:len(base)-1]...); err != nil {
+				` AND sku_id IN (SELECT sku_id FROM h)`, base[:pl.hParams]...); err != nil {
 				return err
 			}
 		}
