@@ -74,6 +74,9 @@ func New(deps Deps) *Server {
 		deps.Metrics = prometheus.NewRegistry()
 	}
 	metrics := newHTTPMetrics(deps.Metrics)
+	if deps.Checkout != nil {
+		deps.Metrics.MustRegister(deps.Checkout.Collectors()...)
+	}
 
 	e := gin.New()
 	e.HandleMethodNotAllowed = true

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -46,6 +48,23 @@ func newCheckoutHarness(t *testing.T, d *db.DB) *checkoutHarness {
 	checks := []api.Check{{Name: "database", Ping: d.PingContext}}
 	srv := api.New(api.Deps{Accounts: accounts, Catalog: cat, Checkout: co, Checks: checks, MaxBodyBytes: 64 << 10})
 	return &checkoutHarness{harness: &harness{t: t, db: d, srv: srv, clock: c, checks: checks}, checkout: co}
+}
+
+// metric returns the value of an unlabelled counter on /metrics.
+func (h *checkoutHarness) metric(name string) int {
+	h.t.Helper()
+	r := h.do(req{method: "GET", path: "/metrics"})
+	for _, line := range strings.Split(string(r.body), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				h.t.Fatalf("metric %s: %q", name, line)
+			}
+			return n
+		}
+	}
+	h.t.Fatalf("/metrics has no %s", name)
+	return 0
 }
 
 // validate checks a response sent with send against the spec (send is safe
@@ -167,6 +186,16 @@ func TestTwoHundredBuyersFiftyUnits(t *testing.T) {
 		}
 		if stock != 50 || reserved != 50 {
 			t.Fatalf("stock %d reserved %d, want 50 and 50", stock, reserved)
+		}
+		// On PostgreSQL every one of the 200 went through the coalescing
+		// queue (checkout/batch.go) exactly once: placed by a batch, or
+		// declined by it and answered alone. SQLite never batches.
+		statements, placed, declined := h.metric("reelmart_checkout_batch_statements_total"),
+			h.metric("reelmart_checkout_batch_orders_total"), h.metric("reelmart_checkout_batch_declined_total")
+		t.Logf("%s: %d batch statements placed %d orders and declined %d", d.Dialect(), statements, placed, declined)
+		if d.Dialect() == db.Postgres && (statements < 1 || placed < 1 || placed > 50 || placed+declined != buyers) ||
+			d.Dialect() == db.SQLite && statements+placed+declined != 0 {
+			t.Errorf("batch metrics: %d statements, %d placed, %d declined", statements, placed, declined)
 		}
 
 		// The 50 winners fund their wallets and pay at once.

@@ -76,6 +76,17 @@ func ReserveSQL(dialect db.Dialect, rel string) string {
 		RETURNING ` + returning
 }
 
+// FreeRowsSQL (PostgreSQL only) selects the rows of rel (which has a
+// column sku_id) whose SKU no other transaction holds locked at the
+// moment, and locks those SKUs without waiting for any: a statement that
+// reserves from it never waits for a lock, and so can neither be held up
+// by a slow transaction nor deadlock. The rows whose
+// SKU was locked are simply left out. Reserving from it re-checks each SKU
+// against its latest version, as ReserveSQL always does.
+func FreeRowsSQL(rel string) string {
+	return `SELECT h.* FROM ` + rel + ` AS h JOIN skus AS k ON k.id = h.sku_id FOR NO KEY UPDATE OF k SKIP LOCKED`
+}
+
 // ReservedSKUsSQL selects for each row of rel the same columns as
 // ReserveSQL returns on PostgreSQL, for SQLite to read after reserving (its
 // transaction holds the database, so they are the values reserved).

@@ -21,21 +21,38 @@ import (
 //	make bench-checkout   # go test ./checkout/ -run '^$' -bench '^BenchmarkCheckout' -benchtime 10000x -count 3
 //
 // Each reports orders/s, p99 latency and oversold units (must be 0); the
-// spread case also x-ceiling, its throughput over the mean of the bare
-// UPDATE measured on the same database right before and right after.
+// spread cases also x-ceiling, their throughput over the mean of the bare
+// UPDATE measured on the same database right before and right after. The
+// ...Alone variants place every order in a statement of its own, without
+// the coalescing of concurrent one-line orders (batch.go).
 const benchClients = 32
 
-func BenchmarkCheckoutHotSKU(b *testing.B) { benchOrders(b, 1) }
+func BenchmarkCheckoutHotSKU(b *testing.B) { benchOrders(b, 1, benchClients, false) }
 
-func BenchmarkCheckoutSpread(b *testing.B) { benchOrders(b, 1000) }
+func BenchmarkCheckoutSpread(b *testing.B) { benchOrders(b, 1000, benchClients, false) }
 
-func benchOrders(b *testing.B, nSKUs int) {
+// The same two with every order placed in a statement of its own
+// (Config.PlaceAlone): what coalescing one-line orders (batch.go) gains.
+func BenchmarkCheckoutHotSKUAlone(b *testing.B) { benchOrders(b, 1, benchClients, true) }
+
+func BenchmarkCheckoutSpreadAlone(b *testing.B) { benchOrders(b, 1000, benchClients, true) }
+
+// One client, spread, with and without coalescing: what it costs when
+// there is nothing to coalesce.
+func BenchmarkCheckoutSerial(b *testing.B) { benchOrders(b, 1000, 1, false) }
+
+func BenchmarkCheckoutSerialAlone(b *testing.B) { benchOrders(b, 1000, 1, true) }
+
+func benchOrders(b *testing.B, nSKUs, clients int, alone bool) {
 	d := dbtest.Open(b, db.Postgres)
 	e := newEnv(b, d)
+	if alone {
+		e.svc = checkout.NewService(d, e.catalog, checkout.Config{Currency: "USD", PlaceAlone: true}, e.clock.now)
+	}
 	merchant := e.user("merchant")
 	shop := e.shop(merchant, "Bench")
 	skus := benchSKUs(b, e, merchant, shop, nSKUs)
-	buyers := make([]string, benchClients)
+	buyers := make([]string, clients)
 	for i := range buyers {
 		buyers[i] = e.user(fmt.Sprintf("buyer%02d", i))
 	}
@@ -44,15 +61,15 @@ func benchOrders(b *testing.B, nSKUs int) {
 			Items: []checkout.ItemInput{{SKUID: skus[rng.IntN(len(skus))], Qty: 1}}, Shipping: addr})
 		return err
 	}
-	if nSKUs == 1 {
-		measure(b, order, true)
+	if nSKUs == 1 || clients == 1 {
+		measure(b, clients, order, true)
 	} else {
 		// The ceiling is measured on the same database right before and
 		// right after, and the ratio is against their mean: this machine
 		// is shared, and a ceiling from another minute is not comparable.
-		before := measure(b, bareUpdate(d, skus), false)
-		ops := measure(b, order, true)
-		after := measure(b, bareUpdate(d, skus), false)
+		before := measure(b, benchClients, bareUpdate(d, skus), false)
+		ops := measure(b, clients, order, true)
+		after := measure(b, benchClients, bareUpdate(d, skus), false)
 		b.ReportMetric(ops/((before+after)/2), "x-ceiling")
 	}
 	var oversold int
@@ -73,7 +90,7 @@ func BenchmarkCheckoutBareUpdate(b *testing.B) {
 	e := newEnv(b, d)
 	merchant := e.user("merchant")
 	skus := benchSKUs(b, e, merchant, e.shop(merchant, "Bench"), 1000)
-	measure(b, bareUpdate(d, skus), true)
+	measure(b, benchClients, bareUpdate(d, skus), true)
 }
 
 // bareUpdate is one conditional stock UPDATE of a random SKU of skus.
@@ -102,14 +119,14 @@ func benchSKUs(b *testing.B, e *env, merchant, shop string, n int) []string {
 // state, not the first seconds of a cold pool, is what is compared.
 const warmup = 20
 
-// measure runs op from benchClients goroutines, warmup times each
+// measure runs op from clients goroutines, warmup times each
 // untimed and then b.N times in all, and returns the throughput. With
 // report, it is the benchmark's own figure: ops/s and p99 are reported.
-func measure(b *testing.B, op func(client int, rng *rand.Rand) error, report bool) float64 {
+func measure(b *testing.B, clients int, op func(client int, rng *rand.Rand) error, report bool) float64 {
 	var wg sync.WaitGroup
 	run := func(n int64, lat [][]time.Duration) {
 		var next atomic.Int64
-		for c := range benchClients {
+		for c := range clients {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -128,8 +145,8 @@ func measure(b *testing.B, op func(client int, rng *rand.Rand) error, report boo
 		}
 		wg.Wait()
 	}
-	run(benchClients*warmup, nil)
-	lat := make([][]time.Duration, benchClients)
+	run(int64(clients*warmup), nil)
+	lat := make([][]time.Duration, clients)
 	if report {
 		b.ResetTimer()
 	}

@@ -13,7 +13,10 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/reelmart/reelmart"
 	"github.com/reelmart/reelmart/catalog"
@@ -48,6 +51,10 @@ type Config struct {
 	MaxTopUp int64
 	// MaxWalletBalance caps a wallet after a top-up; default 100,000,000.
 	MaxWalletBalance int64
+	// PlaceAlone places every order in a statement of its own, never
+	// coalesced with other one-line orders (batch.go): a switch, and the
+	// baseline the benchmark compares batching with.
+	PlaceAlone bool
 	// Log receives failures that do not fail the request.
 	Log *slog.Logger
 }
@@ -78,6 +85,7 @@ type Service struct {
 	methods map[string]PaymentMethod
 	cfg     Config
 	now     func() time.Time
+	batch   *batcher // coalesces one-line placements on PostgreSQL (batch.go)
 }
 
 // NewService returns a Service on d that reserves and sells stock through
@@ -93,6 +101,9 @@ func NewService(d *db.DB, stock Stock, cfg Config, now func() time.Time) *Servic
 	}
 	s := &Service{db: d, stock: stock, cfg: cfg.withDefaults(),
 		now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
+	if d.Dialect() == db.Postgres && !cfg.PlaceAlone {
+		s.batch = newBatcher(s)
+	}
 	s.methods = map[string]PaymentMethod{}
 	s.AddMethod(Wallet{})
 	return s
@@ -100,6 +111,29 @@ func NewService(d *db.DB, stock Stock, cfg Config, now func() time.Time) *Servic
 
 // AddMethod makes m available to Pay under m.Name().
 func (s *Service) AddMethod(m PaymentMethod) { s.methods[m.Name()] = m }
+
+// Collectors returns the metrics of order placement for /metrics: how many
+// batch statements ran, the one-line orders they placed, and those they
+// left to be placed alone (batch.go). Orders per statement is the second
+// over the first.
+func (s *Service) Collectors() []prometheus.Collector {
+	counter := func(name, help string, v func(*batcher) *atomic.Int64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 {
+			if s.batch == nil {
+				return 0
+			}
+			return float64(v(s.batch).Load())
+		})
+	}
+	return []prometheus.Collector{
+		counter("reelmart_checkout_batch_statements_total", "Statements that placed a batch of one-line orders.",
+			func(b *batcher) *atomic.Int64 { return &b.statements }),
+		counter("reelmart_checkout_batch_orders_total", "One-line orders placed by batch statements.",
+			func(b *batcher) *atomic.Int64 { return &b.placed }),
+		counter("reelmart_checkout_batch_declined_total", "One-line orders a batch did not place and left to be placed alone.",
+			func(b *batcher) *atomic.Int64 { return &b.declined }),
+	}
+}
 
 // Money is an amount in the minor unit of Currency.
 type Money = catalog.Money

@@ -201,3 +201,19 @@ func code(err error) string {
 }
 
 func vid(s string) *string { return &s }
+
+// checkReserved fails unless every SKU's reserved count is exactly the
+// lines of the orders awaiting payment, within its stock.
+func (e *env) checkReserved() {
+	e.t.Helper()
+	var bad int
+	err := e.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM skus k WHERE k.reserved > k.stock OR k.reserved <>
+		COALESCE((SELECT SUM(l.qty) FROM order_lines l JOIN orders o ON o.id = l.order_id
+			WHERE l.sku_id = k.id AND o.state = 'pending_payment'), 0)`).Scan(&bad)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if bad != 0 {
+		e.t.Fatalf("%d SKUs hold a reserved count other than their pending lines", bad)
+	}
+}

@@ -62,6 +62,15 @@ const placeAttempts = 3
 var errNotPlaced = errors.New("checkout: order not placed")
 
 func (s *Service) place(ctx context.Context, buyerID string, items []ItemInput, ship Shipping, fromCart bool) ([]Order, error) {
+	if s.batch != nil && len(items) == 1 && !fromCart {
+		o, ok, err := s.batch.place(ctx, buyerID, items[0], ship)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return []Order{o}, nil
+		}
+	}
 	for attempt := 1; ; attempt++ {
 		orders, flipped, err := s.placeOnce(ctx, buyerID, items, ship, fromCart)
 		if err == nil {
@@ -86,30 +95,36 @@ func (s *Service) place(ctx context.Context, buyerID string, items []ItemInput, 
 
 // placement is one statement's worth of SQL and its parameters.
 type placement struct {
-	p        db.Params
-	now      time.Time
-	n        int
-	videos   bool // some line names a source video
-	orderIDs []string
-	h        string // the CTE of requested lines
-	hParams  int    // how many of p h (and the buyer) take
-	buyer    string // placeholder of the buyer id
+	p       db.Params
+	now     time.Time
+	n       int
+	videos  bool   // some line names a source video
+	h       string // the CTE of requested lines
+	hParams int    // how many of p h (and the buyer) take
+	buyer   string // placeholder of the buyer id
 }
 
 func (s *Service) newPlacement(buyerID string, items []ItemInput) *placement {
 	pl := &placement{n: len(items), now: s.now()}
 	pl.buyer = pl.p.Add(buyerID)
+	// Rows in SKU order, so that the reservation locks SKUs in that order
+	// (as batches do) and two placements cannot deadlock; pos keeps the
+	// order the buyer gave.
+	order := make([]int, len(items))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(items[a].SKUID, items[b].SKUID) })
 	rows := make([]string, len(items))
-	for i, it := range items {
-		id := reelmart.NewID()
-		pl.orderIDs = append(pl.orderIDs, id)
+	for j, i := range order {
+		it := items[i]
 		var video any
 		if it.SourceVideoID != nil {
 			video = *it.SourceVideoID
 			pl.videos = true
 		}
-		rows[i] = fmt.Sprintf("(CAST(%s AS INTEGER), %s, CAST(%s AS INTEGER), CAST(%s AS TEXT), %s)",
-			pl.p.Add(i), pl.p.Add(it.SKUID), pl.p.Add(it.Qty), pl.p.Add(video), pl.p.Add(id))
+		rows[j] = fmt.Sprintf("(CAST(%s AS INTEGER), %s, CAST(%s AS INTEGER), CAST(%s AS TEXT), %s)",
+			pl.p.Add(i), pl.p.Add(it.SKUID), pl.p.Add(it.Qty), pl.p.Add(video), pl.p.Add(reelmart.NewID()))
 	}
 	pl.h = `h (pos, sku_id, qty, video_id, oid) AS (VALUES ` + strings.Join(rows, ", ") + `)`
 	pl.hParams = len(pl.p)
@@ -123,37 +138,57 @@ func (pl *placement) reserve() (rel, cte string) {
 	if !pl.videos {
 		return "h", ""
 	}
-	return "hv", `, hv AS (SELECT h.* FROM h LEFT JOIN videos AS v ON v.id = h.video_id WHERE h.video_id IS NULL OR v.id IS NOT NULL)`
+	return "hv", `, ` + linesWithVideoCTE
 }
+
+// linesWithVideoCTE is hv: the rows of h whose video, if they name one, exists.
+const linesWithVideoCTE = `hv AS (SELECT h.* FROM h LEFT JOIN videos AS v ON v.id = h.video_id WHERE h.video_id IS NULL OR v.id IS NOT NULL)`
 
 // lines is the CTE that prices the reserved lines (take) and splits them
 // by shop; fee is the placeholder of the platform fee in basis points.
 func (pl *placement) lines(fee string) string {
+	return linesSQL("h", pl.buyer, fee, "", pl.n > 1, pl.videos)
+}
+
+// linesSQL is the lines CTE over the requested lines rel joined to take:
+// each line priced, with its order id and position (with split, each
+// shop's order takes the id of its first line, and the sum of its lines as
+// total; without, every line is an order of its own), the platform fee,
+// and (with videos) the commission of a pinned product's creator unless
+// the creator is the buyer, whose id buyer is (a placeholder or a column).
+// extra lists more columns of rel to carry, each followed by a comma.
+func linesSQL(rel, buyer, fee, extra string, split, videos bool) string {
 	creator, join := `CAST(NULL AS TEXT) AS creator_id`, ``
-	if pl.videos {
-		creator = `CASE WHEN v.creator_id <> ` + pl.buyer + ` AND EXISTS (SELECT 1 FROM pins AS pn
+	if videos {
+		creator = `CASE WHEN v.creator_id <> ` + buyer + ` AND EXISTS (SELECT 1 FROM pins AS pn
 			WHERE pn.video_id = v.id AND pn.product_id = t.product_id) THEN v.creator_id END AS creator_id`
 		join = ` LEFT JOIN videos AS v ON v.id = h.video_id`
 	}
-	split, window := `h.oid AS order_id, 0 AS position, t.price_minor * h.qty AS total`, ``
-	if pl.n > 1 {
-		split = `first_value(h.oid) OVER w AS order_id, (row_number() OVER w) - 1 AS position,
+	order, window := `h.oid AS order_id, 0 AS position, t.price_minor * h.qty AS total`, ``
+	if split {
+		order = `first_value(h.oid) OVER w AS order_id, (row_number() OVER w) - 1 AS position,
 			CAST(SUM(t.price_minor * h.qty) OVER shop AS BIGINT) AS total`
 		window = ` WINDOW shop AS (PARTITION BY t.shop_id), w AS (shop ORDER BY h.pos)`
 	}
 	return `lines AS (SELECT x.*, x.total * ` + fee + ` / 10000 AS fee_minor,
 		CASE WHEN x.creator_id IS NULL THEN 0 ELSE x.price_minor * x.qty * x.commission_bps / 10000 END AS commission_minor
-		FROM (SELECT h.pos, h.qty, h.video_id, t.sku_id, t.product_id, t.code, t.price_minor, t.title, t.shop_id,
-			t.commission_bps, t.available, ` + split + `, ` + creator + `
-			FROM h JOIN take AS t ON t.sku_id = h.sku_id` + join + window + `) AS x)`
+		FROM (SELECT ` + extra + ` h.pos, h.qty, h.video_id, t.sku_id, t.product_id, t.code, t.price_minor, t.title, t.shop_id,
+			t.commission_bps, t.available, ` + order + `, ` + creator + `
+			FROM ` + rel + ` AS h JOIN take AS t ON t.sku_id = h.sku_id` + join + window + `) AS x)`
 }
 
 // insertOrders writes one order per shop, from the first line of each.
 func (pl *placement) insertOrders(s *Service, ship []byte) string {
-	nowP := pl.p.Add(pl.now)
+	return insertOrdersSQL(pl.buyer, pl.p.Add(s.cfg.Currency), pl.p.Add(string(ship)),
+		pl.p.Add(pl.now.Add(s.cfg.ReservationTTL)), pl.p.Add(pl.now))
+}
+
+// insertOrdersSQL writes an order for each line of lines at position 0;
+// the arguments are placeholders or columns.
+func insertOrdersSQL(buyer, currency, ship, expires, now string) string {
 	return `INSERT INTO orders (id, buyer_id, shop_id, state, currency, total_minor, fee_minor, shipping, expires_at, created_at, updated_at)
-		SELECT order_id, ` + pl.buyer + `, shop_id, 'pending_payment', ` + pl.p.Add(s.cfg.Currency) + `, total, fee_minor, ` +
-		pl.p.Add(string(ship)) + `, ` + pl.p.Add(pl.now.Add(s.cfg.ReservationTTL)) + `, ` + nowP + `, ` + nowP + `
+		SELECT order_id, ` + buyer + `, shop_id, 'pending_payment', ` + currency + `, total, fee_minor, ` + ship + `, ` +
+		expires + `, ` + now + `, ` + now + `
 		FROM lines WHERE position = 0`
 }
 
@@ -164,6 +199,11 @@ func (pl *placement) insertLines() string {
 	if pl.n > 1 {
 		position = `CASE WHEN (SELECT COUNT(*) FROM take) = ` + pl.p.Add(pl.n) + ` THEN position ELSE reelmart_abort('order incomplete') END`
 	}
+	return insertLinesSQL(position)
+}
+
+// insertLinesSQL writes the lines of lines, each at position (an expression).
+func insertLinesSQL(position string) string {
 	return `INSERT INTO order_lines (order_id, position, sku_id, product_id, title, sku_code, qty, unit_price_minor,
 		commission_bps, commission_minor, source_video_id, creator_id)
 		SELECT order_id, ` + position + `, sku_id, product_id, title, code, qty, price_minor, commission_bps, commission_minor,
@@ -239,34 +279,52 @@ func (s *Service) placeOnce(ctx context.Context, buyerID string, items []ItemInp
 	return orders, flipped, err
 }
 
+// placedLine is one row of placedCols.
+type placedLine struct {
+	Line
+	orderID, shopID string
+	position        int
+	total, fee      int64
+	available       int // the SKU's availability after the placement
+}
+
+// scanPlacedLine scans the current row of placedCols.
+func (s *Service) scanPlacedLine(rows *sql.Rows) (placedLine, error) {
+	var l placedLine
+	var price int64
+	var video, creator sql.NullString
+	if err := rows.Scan(&l.orderID, &l.position, &l.SKUID, &l.ProductID, &l.Title, &l.SKUCode, &l.Qty, &price,
+		&l.bps, &l.commission, &video, &creator, &l.shopID, &l.total, &l.fee, &l.available); err != nil {
+		return l, err
+	}
+	l.UnitPrice, l.Subtotal = s.money(price), s.money(price*int64(l.Qty))
+	if video.Valid {
+		l.SourceVideoID = &video.String
+	}
+	l.creatorID = creator.String
+	return l, nil
+}
+
+// newOrder is an order just placed, before its lines are added.
+func (s *Service) newOrder(l placedLine, buyerID string, ship Shipping, now time.Time) Order {
+	return Order{ID: l.orderID, BuyerID: buyerID, ShopID: l.shopID, State: StatePendingPayment,
+		Total: s.money(l.total), Shipping: ship, ExpiresAt: now.Add(s.cfg.ReservationTTL), CreatedAt: now,
+		UpdatedAt: now, Events: []Event{creationEvent(buyerID, now)}, fee: l.fee}
+}
+
 // scanPlaced builds the orders from the placed lines, sorted by shop id,
 // lines in position order. A placement aborted by reelmart_abort, or that
 // returned no line, is errNotPlaced.
 func (s *Service) scanPlaced(rows *sql.Rows, buyerID string, ship Shipping, pl *placement) ([]Order, []string, error) {
 	defer rows.Close()
-	type placed struct {
-		Line
-		orderID, shopID string
-		position        int
-		total, fee      int64
-	}
-	var got []placed
+	var got []placedLine
 	var flipped []string
 	for rows.Next() {
-		var l placed
-		var price int64
-		var available int
-		var video, creator sql.NullString
-		if err := rows.Scan(&l.orderID, &l.position, &l.SKUID, &l.ProductID, &l.Title, &l.SKUCode, &l.Qty, &price,
-			&l.bps, &l.commission, &video, &creator, &l.shopID, &l.total, &l.fee, &available); err != nil {
+		l, err := s.scanPlacedLine(rows)
+		if err != nil {
 			return nil, nil, placeErr(err)
 		}
-		l.UnitPrice, l.Subtotal = s.money(price), s.money(price*int64(l.Qty))
-		if video.Valid {
-			l.SourceVideoID = &video.String
-		}
-		l.creatorID = creator.String
-		if available <= 0 && available+l.Qty > 0 {
+		if l.available <= 0 && l.available+l.Qty > 0 {
 			flipped = append(flipped, l.SKUID)
 		}
 		got = append(got, l)
@@ -280,15 +338,13 @@ func (s *Service) scanPlaced(rows *sql.Rows, buyerID string, ship Shipping, pl *
 	if len(got) != pl.n {
 		return nil, nil, fmt.Errorf("checkout: placement returned %d lines for %d requested", len(got), pl.n)
 	}
-	slices.SortFunc(got, func(a, b placed) int {
+	slices.SortFunc(got, func(a, b placedLine) int {
 		return cmp.Or(strings.Compare(a.shopID, b.shopID), cmp.Compare(a.position, b.position))
 	})
 	var out []Order
 	for _, l := range got {
 		if l.position == 0 {
-			out = append(out, Order{ID: l.orderID, BuyerID: buyerID, ShopID: l.shopID, State: StatePendingPayment,
-				Total: s.money(l.total), Shipping: ship, ExpiresAt: pl.now.Add(s.cfg.ReservationTTL), CreatedAt: pl.now,
-				UpdatedAt: pl.now, Events: []Event{creationEvent(buyerID, pl.now)}, fee: l.fee})
+			out = append(out, s.newOrder(l, buyerID, ship, pl.now))
 		}
 		o := &out[len(out)-1]
 		o.Lines = append(o.Lines, l.Line)
@@ -296,8 +352,10 @@ func (s *Service) scanPlaced(rows *sql.Rows, buyerID string, ship Shipping, pl *
 	return out, flipped, nil
 }
 
+// placeErr is errNotPlaced for a placement that wrote nothing and may be
+// tried again: aborted by reelmart_abort, or rolled back by a deadlock.
 func placeErr(err error) error {
-	if _, ok := db.Aborted(err); ok {
+	if _, ok := db.Aborted(err); ok || db.Retryable(err) {
 		return errNotPlaced
 	}
 	return fmt.Errorf("checkout: place order: %w", err)

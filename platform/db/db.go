@@ -151,7 +151,7 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	var err error
 	for i := 0; i < attempts; i++ {
 		err = db.tx(ctx, fn)
-		if err == nil || !retryable(err) || ctx.Err() != nil {
+		if err == nil || !Retryable(err) || ctx.Err() != nil {
 			return err
 		}
 	}
@@ -181,7 +181,9 @@ func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
 	return nil
 }
 
-func retryable(err error) bool {
+// Retryable reports whether err is a PostgreSQL serialization failure or
+// deadlock: the statement was rolled back and may simply be run again.
+func Retryable(err error) bool {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		return pgErr.Code == "40001" || pgErr.Code == "40P01"

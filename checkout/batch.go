@@ -1,0 +1,294 @@
+package checkout
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"hash/maphash"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/reelmart/reelmart"
+	"github.com/reelmart/reelmart/catalog"
+	"github.com/reelmart/reelmart/platform/db"
+)
+
+// Coalescing placements. Most orders are one line, bought from the feed
+// ("buy now" on a pinned product), and on PostgreSQL each costs a
+// statement whose fixed part (the protocol, the snapshot, the executor
+// set-up of its CTEs, the commit) is most of its price. So one-line orders
+// that arrive while another placement is running wait for it and then go
+// together, as one statement placing every one of them: the same parts as
+// a lone placement (place.go), over a relation of orders instead of lines.
+// It is group commit for orders: nobody waits for a timer, a request
+// that finds the way clear goes at once, alone, and the busier the shop
+// the more each statement carries.
+//
+// Each order in a batch stands or falls alone. The batch reserves every
+// SKU's quantity with one conditional UPDATE; when several orders of the
+// batch want the same SKU (a hot product) they reserve their sum, all or
+// none. An order the statement did not place (short, unknown, not for
+// sale, or a missing video), or every order of a statement that failed, is
+// placed again on its own by the caller, through the path that explains a
+// refusal. So a batch changes what a placement costs, never what it
+// answers.
+//
+// A batch never waits for a row lock. It reserves only the SKUs no other
+// transaction holds locked at that moment (catalog.FreeRowsSQL, SKIP
+// LOCKED) and leaves the orders for the others to the lone path, which
+// waits as usual. Otherwise one slow transaction on one SKU would hold up
+// every order queued behind the batch, and two batches could deadlock.
+//
+// Requests are sharded by SKU, one statement in flight per shard: a hot
+// SKU's orders meet in one queue, where they are coalesced best, and two
+// statements of one node never compete for a SKU. The request that finds
+// its shard idle runs the batch itself (no hand-off to wait for); a
+// background goroutine drains whatever queued meanwhile.
+
+const (
+	// batchShards is how many placement statements one node runs at
+	// once; more keep PostgreSQL busy while Go builds the next, fewer
+	// make bigger batches. On two cores 2 measured best (2: ≈14,500
+	// orders/s, 4: ≈10,700, 8: ≈9,400; docs/BENCHMARKS.md).
+	batchShards = 2
+	// maxBatch bounds the orders of one statement.
+	maxBatch = 64
+)
+
+// batchReq is one order waiting for a batch.
+type batchReq struct {
+	buyer string
+	item  ItemInput
+	ship  Shipping
+	oid   string
+	// state is queued until a batch takes the request (taken) or its
+	// caller gives up first (abandoned); only one of them happens.
+	state atomic.Int32
+	done  chan batchResult
+}
+
+const (
+	reqQueued int32 = iota
+	reqTaken
+	reqAbandoned
+)
+
+// batchResult is what a batch did with one request: placed it (order is
+// set), or left it for the caller to place alone.
+type batchResult struct {
+	order   *Order
+	flipped bool // the order left its SKU with nothing available
+}
+
+type batchShard struct {
+	mu    sync.Mutex
+	queue []*batchReq
+	busy  bool // a goroutine is draining queue
+}
+
+type batcher struct {
+	s      *Service
+	seed   maphash.Seed
+	shards [batchShards]batchShard
+	// Counters for the metrics and tests: statements run, orders they
+	// placed, and orders left to the lone path.
+	statements, placed, declined atomic.Int64
+}
+
+func newBatcher(s *Service) *batcher { return &batcher{s: s, seed: maphash.MakeSeed()} }
+
+// place queues a one-line order for the next batch of its shard and waits
+// for the batch. ok is false when the batch did not place it (the caller
+// places it alone) and err is set only when ctx ended while the request
+// was still queued (then it was not placed). A request a batch has taken
+// is waited for regardless of ctx: its order may be committed, and the
+// caller must not report a failure for an order that exists.
+func (b *batcher) place(ctx context.Context, buyerID string, it ItemInput, ship Shipping) (Order, bool, error) {
+	r := &batchReq{buyer: buyerID, item: it, ship: ship, oid: reelmart.NewID(), done: make(chan batchResult, 1)}
+	sh := &b.shards[maphash.String(b.seed, it.SKUID)%batchShards]
+	sh.mu.Lock()
+	sh.queue = append(sh.queue, r)
+	start := !sh.busy
+	sh.busy = true
+	sh.mu.Unlock()
+	if start && b.next(sh) {
+		go b.drain(sh) // what queued while this request ran its batch
+	}
+	var res batchResult
+	select {
+	case res = <-r.done:
+	case <-ctx.Done():
+		if r.state.CompareAndSwap(reqQueued, reqAbandoned) {
+			return Order{}, false, ctx.Err()
+		}
+		res = <-r.done
+	}
+	if res.order == nil {
+		return Order{}, false, nil
+	}
+	if res.flipped {
+		b.s.stock.StockChanged(ctx, it.SKUID)
+	}
+	return *res.order, true, nil
+}
+
+// drain runs the shard's queue, a batch at a time, until it is empty.
+func (b *batcher) drain(sh *batchShard) {
+	for b.next(sh) {
+	}
+}
+
+// next runs the next batch of the shard's queue and reports whether more
+// requests are waiting; when none are, the shard is idle again.
+func (b *batcher) next(sh *batchShard) bool {
+	sh.mu.Lock()
+	n := min(len(sh.queue), maxBatch)
+	batch := slices.Clone(sh.queue[:n])
+	sh.queue = slices.Delete(sh.queue, 0, n)
+	sh.mu.Unlock()
+	live := batch[:0]
+	for _, r := range batch {
+		if r.state.CompareAndSwap(reqQueued, reqTaken) {
+			live = append(live, r)
+		}
+	}
+	if len(live) > 0 {
+		b.run(live)
+	}
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if len(sh.queue) == 0 {
+		sh.busy = false
+		return false
+	}
+	return true
+}
+
+// run places one batch and answers every request in it.
+func (b *batcher) run(batch []*batchReq) {
+	placed := map[string]batchResult{}
+	defer func() {
+		// Whatever happened, every request gets an answer: its order,
+		// or the lone path. A panic here becomes a logged failure of
+		// the batch, and each request then finds out on its own path.
+		if p := recover(); p != nil {
+			b.s.logf(context.Background(), "checkout: batch placement panicked", "panic", fmt.Sprint(p))
+			placed = nil
+		}
+		for _, r := range batch {
+			res := placed[r.oid]
+			if res.order == nil {
+				b.declined.Add(1)
+			}
+			r.done <- res
+		}
+	}()
+	// The statement serves many requests, so no one request's context
+	// may cancel it; it cannot wait for a lock (FreeRowsSQL), and a
+	// context without a deadline spares pgx a watcher goroutine per
+	// statement, which costs a single order ≈15 % of its latency.
+	ctx := context.Background()
+	b.statements.Add(1)
+	got, err := b.s.placeBatch(ctx, batch)
+	if err != nil {
+		b.s.logf(ctx, "checkout: batch placement failed; its orders are placed one by one", "orders", len(batch), "err", err)
+		return
+	}
+	b.placed.Add(int64(len(got)))
+	placed = got
+}
+
+// placeBatch places the one-line orders of batch in one statement and
+// returns, by order id, those it placed. An order missing from the result
+// was not placed and nothing of it was written.
+func (s *Service) placeBatch(ctx context.Context, batch []*batchReq) (map[string]batchResult, error) {
+	// In SKU order, so orders sharing a SKU are neighbours.
+	batch = slices.Clone(batch)
+	slices.SortFunc(batch, func(a, b *batchReq) int { return strings.Compare(a.item.SKUID, b.item.SKUID) })
+	var p db.Params
+	now := s.now()
+	rows := make([]string, len(batch))
+	videos, shared := false, false
+	for i, r := range batch {
+		ship, err := json.Marshal(r.ship)
+		if err != nil {
+			return nil, fmt.Errorf("checkout: encode shipping: %w", err)
+		}
+		var video any
+		if r.item.SourceVideoID != nil {
+			video = *r.item.SourceVideoID
+			videos = true
+		}
+		if i > 0 && batch[i-1].item.SKUID == r.item.SKUID {
+			shared = true
+		}
+		rows[i] = fmt.Sprintf("(0, %s, CAST(%s AS INTEGER), CAST(%s AS TEXT), %s, CAST(%s AS TEXT), CAST(%s AS TEXT))",
+			p.Add(r.item.SKUID), p.Add(r.item.Qty), p.Add(video), p.Add(r.oid), p.Add(r.buyer), p.Add(string(ship)))
+	}
+	q := `WITH h (pos, sku_id, qty, video_id, oid, buyer, ship) AS (VALUES ` + strings.Join(rows, ", ") + `)`
+	rel := "h"
+	if videos {
+		// A line naming a missing video is left out, so it is not placed.
+		q += `, ` + linesWithVideoCTE
+		rel = "hv"
+	}
+	// Only SKUs no one else holds locked: a batch never waits for a row
+	// lock (which would hold up every order of the shard behind one
+	// slow transaction on one SKU) and cannot deadlock. An order whose
+	// SKU was locked is left to the lone path, which waits as usual.
+	q += `, f AS (` + catalog.FreeRowsSQL(rel) + `)`
+	rel, reserve := "f", "f"
+	if shared {
+		// Orders for the same SKU reserve their sum, one row per SKU as
+		// ReserveSQL wants.
+		q += `, a AS (SELECT sku_id, CAST(SUM(qty) AS INTEGER) AS qty FROM f GROUP BY sku_id)`
+		reserve = "a"
+	}
+	q += `, take AS (` + catalog.ReserveSQL(db.Postgres, reserve) + `), ` +
+		linesSQL(rel, "h.buyer", p.Add(int64(s.cfg.PlatformFeeBps)), "h.buyer, h.ship,", false, videos) +
+		`, o AS (` + insertOrdersSQL("buyer", p.Add(s.cfg.Currency), "ship", p.Add(now.Add(s.cfg.ReservationTTL)), p.Add(now)) +
+		`), l AS (` + insertLinesSQL("position") + `) SELECT ` + placedCols + ` FROM lines`
+	res, err := s.db.QueryContext(ctx, q, p...)
+	if err != nil {
+		return nil, fmt.Errorf("checkout: place batch: %w", err)
+	}
+	defer res.Close()
+	byID := make(map[string]*batchReq, len(batch))
+	for _, r := range batch {
+		byID[r.oid] = r
+	}
+	out := make(map[string]batchResult, len(batch))
+	taken := map[string]int{} // units placed per SKU
+	avail := map[string]int{} // availability per SKU after the batch
+	for res.Next() {
+		l, err := s.scanPlacedLine(res)
+		if err != nil {
+			return nil, fmt.Errorf("checkout: place batch: %w", err)
+		}
+		r := byID[l.orderID]
+		if r == nil {
+			return nil, fmt.Errorf("checkout: place batch: returned order %s it was not asked for", l.orderID)
+		}
+		o := s.newOrder(l, r.buyer, r.ship, now)
+		o.Lines = []Line{l.Line}
+		out[l.orderID] = batchResult{order: &o}
+		taken[l.SKUID] += l.Qty
+		avail[l.SKUID] = l.available
+	}
+	if err := res.Err(); err != nil {
+		return nil, fmt.Errorf("checkout: place batch: %w", err)
+	}
+	// The SKUs this batch left with nothing available: the search index
+	// hears of each once, from one of its orders.
+	for id, res := range out {
+		sku := res.order.Lines[0].SKUID
+		if a, ok := avail[sku]; ok && a <= 0 && a+taken[sku] > 0 {
+			res.flipped = true
+			out[id] = res
+			delete(avail, sku)
+		}
+	}
+	return out, nil
+}

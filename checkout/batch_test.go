@@ -1,0 +1,257 @@
+package checkout_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/reelmart/reelmart"
+	"github.com/reelmart/reelmart/checkout"
+	"github.com/reelmart/reelmart/platform/db"
+	"github.com/reelmart/reelmart/platform/db/dbtest"
+)
+
+// Coalesced placement (batch.go) runs on PostgreSQL only; SQLite places
+// every order alone.
+
+// Every order of a batch stands or falls alone: orders sharing a SKU
+// reserve their sum or nothing, an unknown SKU, a missing video or a
+// product not for sale leaves out that order only, and each placed order
+// is what is stored, commission included. The orders a batch left out then
+// get their own answer on the lone path.
+func TestBatchOrdersStandAlone(t *testing.T) {
+	e := newEnv(t, dbtest.Open(t, db.Postgres))
+	merchant, ann, bob, creator := e.user("merchant"), e.user("ann"), e.user("bob"), e.user("creator")
+	shop := e.shop(merchant, "Shop")
+	product, skus := e.product(merchant, shop, 1000, 0, 500, 700, 900)
+	for sku, stock := range map[string]int{skus[0]: 5, skus[1]: 3, skus[2]: 10} {
+		if _, err := e.db.ExecContext(ctx, `UPDATE skus SET stock = $1 WHERE id = $2`, stock, sku); err != nil {
+			t.Fatal(err)
+		}
+	}
+	archived, gone := e.product(merchant, shop, 0, 10, 100)
+	if _, err := e.db.ExecContext(ctx, `UPDATE products SET status = 'archived' WHERE id = $1`, archived); err != nil {
+		t.Fatal(err)
+	}
+	video := e.video(creator)
+	e.pin(video, product)
+	missing := reelmart.NewID()
+
+	buyers := []string{ann, bob, ann, bob, ann, creator, ann, bob}
+	items := []checkout.ItemInput{
+		{SKUID: skus[0], Qty: 2, SourceVideoID: &video},   // 0: with 1, 5 of 5: placed, creator earns
+		{SKUID: skus[0], Qty: 3},                          // 1: placed
+		{SKUID: skus[1], Qty: 2},                          // 2: with 3, 4 of 3: neither
+		{SKUID: skus[1], Qty: 2},                          // 3
+		{SKUID: reelmart.NewID(), Qty: 1},                 // 4: no such SKU
+		{SKUID: skus[2], Qty: 1, SourceVideoID: &video},   // 5: the creator's own purchase: placed, no commission
+		{SKUID: skus[2], Qty: 4, SourceVideoID: &missing}, // 6: no such video, and it must not count in 5's sum
+		{SKUID: gone[0], Qty: 1},                          // 7: not for sale
+	}
+	placed, err := e.svc.PlaceBatch(ctx, buyers, items, *addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(placed) != 3 || placed[0].ID == "" || placed[1].ID == "" || placed[5].ID == "" {
+		t.Fatalf("placed %v, want orders 0, 1 and 5", keys(placed))
+	}
+	for i, o := range placed {
+		l := o.Lines[0]
+		if o.BuyerID != buyers[i] || o.ShopID != shop || o.State != checkout.StatePendingPayment ||
+			l.SKUID != items[i].SKUID || l.Qty != items[i].Qty || o.Total.AmountMinor != l.UnitPrice.AmountMinor*int64(l.Qty) {
+			t.Errorf("order %d: %+v", i, o)
+		}
+		stored, err := e.svc.Order(ctx, buyers[i], o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := jsonOf(t, stored), jsonOf(t, o); got != want {
+			t.Errorf("order %d as placed:\n%s\nas stored:\n%s", i, want, got)
+		}
+	}
+	commission := func(orderID string) (creatorID string, minor int64) {
+		var c *string
+		if err := e.db.QueryRowContext(ctx, `SELECT creator_id, commission_minor FROM order_lines WHERE order_id = $1`, orderID).Scan(&c, &minor); err != nil {
+			t.Fatal(err)
+		}
+		if c != nil {
+			creatorID = *c
+		}
+		return creatorID, minor
+	}
+	if c, m := commission(placed[0].ID); c != creator || m != 2*500*1000/10000 {
+		t.Errorf("order 0 commission: %q %d, want the creator 100", c, m)
+	}
+	if c, m := commission(placed[5].ID); c != "" || m != 0 {
+		t.Errorf("the creator's own purchase earns %q %d", c, m)
+	}
+	for sku, want := range map[string]int{skus[0]: 5, skus[1]: 0, skus[2]: 1, gone[0]: 0} {
+		if _, reserved := e.stock(sku); reserved != want {
+			t.Errorf("SKU %s: reserved %d, want %d", sku, reserved, want)
+		}
+	}
+	e.checkReserved()
+
+	// Alone, each of the others gets its own answer.
+	for i, want := range map[int]string{2: "", 4: "validation_failed", 6: "validation_failed", 7: "product_not_for_sale"} {
+		_, err := e.svc.CreateOrders(ctx, buyers[i], checkout.OrderInput{Items: items[i : i+1], Shipping: addr})
+		if code(err) != want {
+			t.Errorf("order %d alone: %v, want %q", i, err, want)
+		}
+	}
+	if _, err := e.svc.CreateOrders(ctx, bob, checkout.OrderInput{Items: items[3:4], Shipping: addr}); code(err) != "out_of_stock" {
+		t.Errorf("order 3 alone after 2: %v, want out_of_stock", err)
+	}
+	e.checkReserved()
+}
+
+// A batch never waits for a row lock: while another transaction holds a
+// SKU, the batch places the orders for other SKUs and leaves that SKU's
+// order to the lone path, which waits for the lock as it always did.
+func TestBatchSkipsLockedSKUs(t *testing.T) {
+	e := newEnv(t, dbtest.Open(t, db.Postgres))
+	merchant, buyer := e.user("merchant"), e.user("buyer")
+	_, skus := e.product(merchant, e.shop(merchant, "Shop"), 0, 5, 1000, 2000)
+	tx, err := e.db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SELECT id FROM skus WHERE id = $1 FOR UPDATE`, skus[0]); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	items := []checkout.ItemInput{{SKUID: skus[0], Qty: 1}, {SKUID: skus[1], Qty: 1}}
+	placed, err := e.svc.PlaceBatch(short, []string{buyer, buyer}, items, *addr)
+	if err != nil {
+		t.Fatalf("batch with a locked SKU: %v (did it wait for the lock?)", err)
+	}
+	if _, ok := placed[1]; !ok || len(placed) != 1 {
+		t.Fatalf("placed %v, want only the order for the unlocked SKU", keys(placed))
+	}
+	lone := make(chan error, 1)
+	go func() {
+		_, err := e.svc.CreateOrders(ctx, buyer, checkout.OrderInput{Items: items[:1], Shipping: addr})
+		lone <- err
+	}()
+	select {
+	case err := <-lone:
+		t.Fatalf("the lone order did not wait for the lock: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-lone; err != nil {
+		t.Fatalf("the lone order once the lock was gone: %v", err)
+	}
+	for i, sku := range skus {
+		if _, reserved := e.stock(sku); reserved != 1 {
+			t.Errorf("SKU %d: reserved %d, want 1", i, reserved)
+		}
+	}
+	e.checkReserved()
+}
+
+// Concurrent one-line orders are coalesced: held in their queues, 40
+// orders go in one statement per SKU's shard. Twenty on a SKU with ten
+// units cannot all be had, so that batch declines them and the lone path
+// sells exactly ten; the twenty on a SKU with plenty are placed by their
+// batch. An order whose caller gives up while it is queued is never placed.
+func TestBatchCoalescesOrders(t *testing.T) {
+	e := newEnv(t, dbtest.Open(t, db.Postgres))
+	merchant := e.user("merchant")
+	_, skus := e.product(merchant, e.shop(merchant, "Shop"), 0, 10, 1000, 2000)
+	if _, err := e.db.ExecContext(ctx, `UPDATE skus SET stock = 100 WHERE id = $1`, skus[1]); err != nil {
+		t.Fatal(err)
+	}
+	buyers := make([]string, 40)
+	for i := range buyers {
+		buyers[i] = e.user(fmt.Sprintf("buyer%02d", i))
+	}
+
+	queued, release := e.svc.HoldBatches()
+	gaveUp, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := e.svc.CreateOrders(gaveUp, buyers[0], checkout.OrderInput{
+		Items: []checkout.ItemInput{{SKUID: skus[1], Qty: 1}}, Shipping: addr}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("order given up while queued: %v, want context.Canceled", err)
+	}
+	var wg sync.WaitGroup
+	orders := make([]checkout.Order, len(buyers))
+	errs := make([]error, len(buyers))
+	for i := range buyers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var got []checkout.Order
+			got, errs[i] = e.svc.CreateOrders(ctx, buyers[i], checkout.OrderInput{
+				Items: []checkout.ItemInput{{SKUID: skus[i%2], Qty: 1}}, Shipping: addr})
+			if errs[i] == nil {
+				orders[i] = got[0]
+			}
+		}()
+	}
+	for deadline := time.Now().Add(10 * time.Second); queued() < len(buyers)+1; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d orders queued", queued(), len(buyers)+1)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	release()
+	wg.Wait()
+
+	statements, placed, declined := e.svc.BatchStats()
+	if statements > 2 || placed != 20 || declined != 20 {
+		t.Errorf("batches: %d statements placed %d and declined %d, want at most 2 statements placing 20 and declining 20",
+			statements, placed, declined)
+	}
+	sold := map[string]int{}
+	for i, err := range errs {
+		switch code(err) {
+		case "":
+			sold[orders[i].Lines[0].SKUID]++
+			stored, err := e.svc.Order(ctx, buyers[i], orders[i].ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if jsonOf(t, stored) != jsonOf(t, orders[i]) {
+				t.Errorf("order %d as placed differs from as stored", i)
+			}
+		case "out_of_stock":
+		default:
+			t.Errorf("order %d: %v", i, err)
+		}
+	}
+	if sold[skus[0]] != 10 || sold[skus[1]] != 20 {
+		t.Errorf("sold %d of the 10-unit SKU and %d of the plentiful one, want 10 and 20", sold[skus[0]], sold[skus[1]])
+	}
+	for sku, want := range map[string]int{skus[0]: 10, skus[1]: 20} {
+		if _, reserved := e.stock(sku); reserved != want {
+			t.Errorf("SKU %s: reserved %d, want %d", sku, reserved, want)
+		}
+	}
+	e.checkReserved()
+}
+
+func keys(m map[int]checkout.Order) []int {
+	var out []int
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func jsonOf(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
