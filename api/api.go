@@ -82,7 +82,7 @@ func New(deps Deps) *Server {
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
 	_ = e.SetTrustedProxies(nil) // the client IP is the peer address; no proxy headers are believed
-	e.Use(withRequestID, s.logRequests, metrics.observe, s.recoverPanics)
+	e.Use(withRequestID, s.logRequests, metrics.observe, s.recoverPanics, rejectBadText)
 	e.NoRoute(func(c *gin.Context) {
 		writeProblem(c, reelmart.Errorf(reelmart.KindNotFound, "route_not_found", "no endpoint at %s", c.Request.URL.Path))
 	})

@@ -44,6 +44,12 @@ func TestBadInputIsRejectedAndChangesNothing(t *testing.T) {
 			{"delete with wrong password", req{method: "DELETE", path: "/api/v1/me", token: s.Token, body: `{"password":"nope"}`}, 401, "invalid_credentials", ""},
 			{"delete without body", req{method: "DELETE", path: "/api/v1/me", token: s.Token}, 400, "empty_body", ""},
 			{"follow missing user", req{method: "PUT", path: "/api/v1/users/missing/follow", token: s.Token}, 404, "user_not_found", ""},
+			// Text PostgreSQL cannot hold (U+0000, invalid UTF-8) never reaches it.
+			{"invalid UTF-8 id in the path", req{method: "GET", path: "/api/v1/users/%FF"}, 404, "route_not_found", ""},
+			{"NUL id in the path", req{method: "PUT", path: "/api/v1/users/a%00b/follow", token: s.Token}, 404, "route_not_found", ""},
+			{"invalid UTF-8 query", req{method: "GET", path: "/api/v1/search?q=%FF"}, 400, "invalid_query", ""},
+			{"NUL in a body string", req{method: "POST", path: "/api/v1/auth/register", body: strings.Replace(valid, `"N"`, `"N\u0000"`, 1)}, 400, "malformed_json", ""},
+			{"NUL in a login email", req{method: "POST", path: "/api/v1/auth/login", body: `{"email":"a\u0000@example.com","password":"0123456789"}`}, 400, "malformed_json", ""},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {

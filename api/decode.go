@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/reelmart/reelmart"
@@ -17,6 +18,8 @@ import (
 // type (415 unsupported_media_type), too large (413 body_too_large), empty
 // (400 empty_body), not JSON or trailing data (400 malformed_json), a value of
 // the wrong type (400 invalid_type) or an unknown field (400 unknown_field).
+// A string holding U+0000 is malformed too: no field takes one, and
+// PostgreSQL cannot store one.
 func decodeJSON(r *http.Request, dst any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -30,6 +33,9 @@ func decodeJSON(r *http.Request, dst any) error {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return decodeError(err)
+	}
+	if hasNUL(reflect.ValueOf(dst)) {
+		return reelmart.Errorf(reelmart.KindBadRequest, "malformed_json", "a string in the body contains U+0000 (NUL), which no field accepts")
 	}
 	// Exactly one value: anything after it but whitespace is an error.
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
@@ -92,4 +98,33 @@ func jsonKind(goKind string) string {
 	default:
 		return "an object"
 	}
+}
+
+// hasNUL reports whether a string reachable from v contains U+0000.
+func hasNUL(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.String:
+		return strings.IndexByte(v.String(), 0) >= 0
+	case reflect.Pointer, reflect.Interface:
+		return !v.IsNil() && hasNUL(v.Elem())
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() && hasNUL(v.Field(i)) {
+				return true
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			if hasNUL(v.Index(i)) {
+				return true
+			}
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			if hasNUL(it.Key()) || hasNUL(it.Value()) {
+				return true
+			}
+		}
+	}
+	return false
 }

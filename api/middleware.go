@@ -7,9 +7,11 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,6 +20,27 @@ import (
 )
 
 const requestIDKey = "reelmart.request_id"
+
+// rejectBadText answers a request whose path or query is not text a
+// resource could have — not UTF-8, or holding U+0000 — before any handler
+// passes it to the database (PostgreSQL refuses such strings outright):
+// 404 route_not_found for the path, 400 invalid_query for the query.
+func rejectBadText(c *gin.Context) {
+	bad := func(s string) bool { return !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 }
+	if bad(c.Request.URL.Path) {
+		writeProblem(c, reelmart.Errorf(reelmart.KindNotFound, "route_not_found", "the path holds bytes no resource has (invalid UTF-8 or U+0000)"))
+		c.Abort()
+		return
+	}
+	for k, vs := range c.Request.URL.Query() {
+		if bad(k) || slices.ContainsFunc(vs, bad) {
+			writeProblem(c, reelmart.Errorf(reelmart.KindBadRequest, "invalid_query", "the query parameter %q holds bytes no value has (invalid UTF-8 or U+0000)", k))
+			c.Abort()
+			return
+		}
+	}
+	c.Next()
+}
 
 // withRequestID takes a sane X-Request-Id from the client (so a trace can
 // cross a proxy) or makes one, and echoes it on the response.

@@ -3,12 +3,15 @@ package checkout
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/maphash"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/reelmart/reelmart"
 	"github.com/reelmart/reelmart/catalog"
@@ -30,10 +33,12 @@ import (
 // SKU's quantity with one conditional UPDATE; when several orders of the
 // batch want the same SKU (a hot product) they reserve their sum, all or
 // none. An order the statement did not place (short, unknown, not for
-// sale, or a missing video), or every order of a statement that failed, is
-// placed again on its own by the caller, through the path that explains a
-// refusal. So a batch changes what a placement costs, never what it
-// answers.
+// sale, or a missing video), or every order of a statement the server
+// rejected, is placed again on its own by the caller, through the path
+// that explains a refusal. So a batch changes what a placement costs, not
+// what it answers. A statement whose outcome is unknown (a broken
+// connection, say) fails its requests instead: placing them again could
+// place them twice.
 //
 // A batch never waits for a row lock. It reserves only the SKUs no other
 // transaction holds locked at that moment (catalog.FreeRowsSQL, SKIP
@@ -55,6 +60,9 @@ const (
 	batchShards = 2
 	// maxBatch bounds the orders of one statement.
 	maxBatch = 64
+	// batchTimeout bounds one statement, which no request's context can
+	// cancel.
+	batchTimeout = 30 * time.Second
 )
 
 // batchReq is one order waiting for a batch.
@@ -76,10 +84,12 @@ const (
 )
 
 // batchResult is what a batch did with one request: placed it (order is
-// set), or left it for the caller to place alone.
+// set), failed in a way that leaves open whether it was placed (err), or
+// left it for the caller to place alone (neither).
 type batchResult struct {
 	order   *Order
 	flipped bool // the order left its SKU with nothing available
+	err     error
 }
 
 type batchShard struct {
@@ -93,7 +103,8 @@ type batcher struct {
 	seed   maphash.Seed
 	shards [batchShards]batchShard
 	// Counters for the metrics and tests: statements run, orders they
-	// placed, and orders left to the lone path.
+	// placed, and orders left to the lone path (a request given up while
+	// queued is in neither).
 	statements, placed, declined atomic.Int64
 }
 
@@ -125,11 +136,15 @@ func (b *batcher) place(ctx context.Context, buyerID string, it ItemInput, ship 
 		}
 		res = <-r.done
 	}
+	if res.err != nil {
+		return Order{}, false, res.err
+	}
 	if res.order == nil {
 		return Order{}, false, nil
 	}
 	if res.flipped {
-		b.s.stock.StockChanged(ctx, it.SKUID)
+		// Even for a caller that gave up: the order stands.
+		b.s.stock.StockChanged(context.WithoutCancel(ctx), it.SKUID)
 	}
 	return *res.order, true, nil
 }
@@ -168,36 +183,47 @@ func (b *batcher) next(sh *batchShard) bool {
 
 // run places one batch and answers every request in it.
 func (b *batcher) run(batch []*batchReq) {
-	placed := map[string]batchResult{}
+	var placed map[string]batchResult
+	var failed error // whether the orders were placed is not known
 	defer func() {
-		// Whatever happened, every request gets an answer: its order,
-		// or the lone path. A panic here becomes a logged failure of
-		// the batch, and each request then finds out on its own path.
+		// Whatever happened, every request gets an answer. A panic is
+		// a failure of the whole batch: the statement may have been
+		// committed, so no order of it may be placed again.
 		if p := recover(); p != nil {
-			b.s.logf(context.Background(), "checkout: batch placement panicked", "panic", fmt.Sprint(p))
-			placed = nil
+			b.s.logf(context.Background(), "checkout: batch placement panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			placed, failed = nil, fmt.Errorf("checkout: batch placement panicked: %v", p)
 		}
 		for _, r := range batch {
 			res := placed[r.oid]
-			if res.order == nil {
+			switch {
+			case failed != nil:
+				res.err = failed
+			case res.order == nil:
 				b.declined.Add(1)
 			}
 			r.done <- res
 		}
 	}()
 	// The statement serves many requests, so no one request's context
-	// may cancel it; it cannot wait for a lock (FreeRowsSQL), and a
-	// context without a deadline spares pgx a watcher goroutine per
-	// statement, which costs a single order ≈15 % of its latency.
-	ctx := context.Background()
+	// may cancel it. It cannot wait for a row lock (FreeRowsSQL), but it
+	// can wait for a connection or a stalled network, so it has a
+	// deadline of its own.
+	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
+	defer cancel()
 	b.statements.Add(1)
 	got, err := b.s.placeBatch(ctx, batch)
-	if err != nil {
+	switch {
+	case err == nil:
+		b.placed.Add(int64(len(got)))
+		placed = got
+	case db.Unapplied(err) || errors.Is(err, errNotPlaced):
 		b.s.logf(ctx, "checkout: batch placement failed; its orders are placed one by one", "orders", len(batch), "err", err)
-		return
+	default:
+		// It may have committed: placing the orders again could place
+		// them twice, so each request fails as a lone one would.
+		b.s.logf(ctx, "checkout: batch placement failed; whether it placed its orders is not known", "orders", len(batch), "err", err)
+		failed = err
 	}
-	b.placed.Add(int64(len(got)))
-	placed = got
 }
 
 // placeBatch places the one-line orders of batch in one statement and
@@ -214,7 +240,7 @@ func (s *Service) placeBatch(ctx context.Context, batch []*batchReq) (map[string
 	for i, r := range batch {
 		ship, err := json.Marshal(r.ship)
 		if err != nil {
-			return nil, fmt.Errorf("checkout: encode shipping: %w", err)
+			return nil, fmt.Errorf("checkout: encode shipping: %w (%w)", err, errNotPlaced)
 		}
 		var video any
 		if r.item.SourceVideoID != nil {

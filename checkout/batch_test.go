@@ -158,6 +158,33 @@ func TestBatchSkipsLockedSKUs(t *testing.T) {
 	e.checkReserved()
 }
 
+// A batch statement the server rejects wrote nothing, so its orders are
+// left to the lone path rather than failed: here one order's SKU id is not
+// valid UTF-8, which PostgreSQL refuses for the whole statement.
+func TestBatchRejectedFallsBack(t *testing.T) {
+	e := newEnv(t, dbtest.Open(t, db.Postgres))
+	merchant, buyer := e.user("merchant"), e.user("buyer")
+	_, skus := e.product(merchant, e.shop(merchant, "Shop"), 0, 5, 1000)
+	statements, _, declined := e.svc.BatchStats()
+	placed, errs := e.svc.RunBatch([]string{buyer, buyer}, []checkout.ItemInput{{SKUID: skus[0], Qty: 1}, {SKUID: "\xff", Qty: 1}}, *addr)
+	for i := range placed {
+		if placed[i] || errs[i] != nil {
+			t.Errorf("order %d: placed %v, error %v; want it left to the lone path", i, placed[i], errs[i])
+		}
+	}
+	s2, _, d2 := e.svc.BatchStats()
+	if s2 != statements+1 || d2 != declined+2 {
+		t.Errorf("stats: %d statements, %d declined; want one more statement and two more declined", s2-statements, d2-declined)
+	}
+	if _, reserved := e.stock(skus[0]); reserved != 0 {
+		t.Errorf("reserved %d after a rejected batch", reserved)
+	}
+	if _, err := e.svc.CreateOrders(ctx, buyer, checkout.OrderInput{Items: []checkout.ItemInput{{SKUID: skus[0], Qty: 1}}, Shipping: addr}); err != nil {
+		t.Fatalf("the good order alone: %v", err)
+	}
+	e.checkReserved()
+}
+
 // Concurrent one-line orders are coalesced: held in their queues, 40
 // orders go in one statement per SKU's shard. Twenty on a SKU with ten
 // units cannot all be had, so that batch declines them and the lone path

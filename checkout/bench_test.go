@@ -1,6 +1,7 @@
 package checkout_test
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -56,8 +57,12 @@ func benchOrders(b *testing.B, nSKUs, clients int, alone bool) {
 	for i := range buyers {
 		buyers[i] = e.user(fmt.Sprintf("buyer%02d", i))
 	}
+	// Each order runs under a context that can be cancelled, as an HTTP
+	// request's can (pgx then watches it for the statement's length).
+	reqCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	order := func(c int, rng *rand.Rand) error {
-		_, err := e.svc.CreateOrders(ctx, buyers[c], checkout.OrderInput{
+		_, err := e.svc.CreateOrders(reqCtx, buyers[c], checkout.OrderInput{
 			Items: []checkout.ItemInput{{SKUID: skus[rng.IntN(len(skus))], Qty: 1}}, Shipping: addr})
 		return err
 	}

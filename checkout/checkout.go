@@ -126,11 +126,11 @@ func (s *Service) Collectors() []prometheus.Collector {
 		})
 	}
 	return []prometheus.Collector{
-		counter("reelmart_checkout_batch_statements_total", "Statements that placed a batch of one-line orders.",
+		counter("reelmart_checkout_batch_statements_total", "Statements run to place a batch of one-line orders.",
 			func(b *batcher) *atomic.Int64 { return &b.statements }),
 		counter("reelmart_checkout_batch_orders_total", "One-line orders placed by batch statements.",
 			func(b *batcher) *atomic.Int64 { return &b.placed }),
-		counter("reelmart_checkout_batch_declined_total", "One-line orders a batch did not place and left to be placed alone.",
+		counter("reelmart_checkout_batch_declined_total", "One-line orders a batch statement declined (or that failed as a whole) and left to be placed alone.",
 			func(b *batcher) *atomic.Int64 { return &b.declined }),
 	}
 }

@@ -61,3 +61,20 @@ func (s *Service) HoldBatches() (queued func() int, release func()) {
 	}
 	return queued, release
 }
+
+// RunBatch runs the one-line orders (buyers[i], items[i]) as the batcher
+// runs a batch, and returns what each request was answered: placed, or an
+// error (neither: left to the lone path).
+func (s *Service) RunBatch(buyers []string, items []ItemInput, ship Shipping) (placed []bool, errs []error) {
+	reqs := make([]*batchReq, len(items))
+	for i, it := range items {
+		reqs[i] = &batchReq{buyer: buyers[i], item: it, ship: ship, oid: reelmart.NewID(), done: make(chan batchResult, 1)}
+	}
+	s.batch.run(reqs)
+	for _, r := range reqs {
+		res := <-r.done
+		placed = append(placed, res.order != nil)
+		errs = append(errs, res.err)
+	}
+	return placed, errs
+}

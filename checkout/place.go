@@ -58,8 +58,13 @@ import (
 // or expired orders were cancelled).
 const placeAttempts = 3
 
-// errNotPlaced is a placement that reserved nothing or was aborted.
-var errNotPlaced = errors.New("checkout: order not placed")
+// errNotPlaced is a placement that reserved nothing or was aborted;
+// errConflict one that PostgreSQL rolled back for a deadlock or a
+// serialization failure. Neither wrote anything.
+var (
+	errNotPlaced = errors.New("checkout: order not placed")
+	errConflict  = errors.New("checkout: order placement rolled back by a conflict")
+)
 
 func (s *Service) place(ctx context.Context, buyerID string, items []ItemInput, ship Shipping, fromCart bool) ([]Order, error) {
 	if s.batch != nil && len(items) == 1 && !fromCart {
@@ -77,13 +82,19 @@ func (s *Service) place(ctx context.Context, buyerID string, items []ItemInput, 
 			s.stock.StockChanged(ctx, flipped...)
 			return orders, nil
 		}
-		if !errors.Is(err, errNotPlaced) {
-			return nil, err
-		}
-		if err := s.explain(ctx, items); err != nil {
-			return nil, err
+		conflict := errors.Is(err, errConflict)
+		if !conflict {
+			if !errors.Is(err, errNotPlaced) {
+				return nil, err
+			}
+			if err := s.explain(ctx, items); err != nil {
+				return nil, err
+			}
 		}
 		if attempt == placeAttempts {
+			if conflict {
+				return nil, err
+			}
 			skus := make([]string, len(items))
 			for i, it := range items {
 				skus[i] = it.SKUID
@@ -107,9 +118,10 @@ type placement struct {
 func (s *Service) newPlacement(buyerID string, items []ItemInput) *placement {
 	pl := &placement{n: len(items), now: s.now()}
 	pl.buyer = pl.p.Add(buyerID)
-	// Rows in SKU order, so that the reservation locks SKUs in that order
-	// (as batches do) and two placements cannot deadlock; pos keeps the
-	// order the buyer gave.
+	// Rows in SKU order, so that with the usual plan (a nested loop over
+	// h) the reservation locks SKUs in that order and two placements
+	// rarely deadlock (one that does is tried again); pos keeps the order
+	// the buyer gave.
 	order := make([]int, len(items))
 	for i := range order {
 		order[i] = i
@@ -352,11 +364,14 @@ func (s *Service) scanPlaced(rows *sql.Rows, buyerID string, ship Shipping, pl *
 	return out, flipped, nil
 }
 
-// placeErr is errNotPlaced for a placement that wrote nothing and may be
-// tried again: aborted by reelmart_abort, or rolled back by a deadlock.
+// placeErr is errNotPlaced for a placement aborted by reelmart_abort, and
+// errConflict for one rolled back by a deadlock or serialization failure.
 func placeErr(err error) error {
-	if _, ok := db.Aborted(err); ok || db.Retryable(err) {
+	if _, ok := db.Aborted(err); ok {
 		return errNotPlaced
+	}
+	if db.Retryable(err) {
+		return fmt.Errorf("%w: %w", errConflict, err)
 	}
 	return fmt.Errorf("checkout: place order: %w", err)
 }

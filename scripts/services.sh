@@ -139,6 +139,12 @@ stop_pid() {
   done
   log "$name: did not stop after ${secs}s, sending SIGKILL to $pid"
   kill -KILL "$pid" 2>/dev/null || true
+  # Wait for it to be gone, so that a following 'up' never finds its ports still bound.
+  for ((i = 0; i < 50; i++)); do
+    proc_alive "$pid" "$pattern" || return 0
+    sleep 0.1
+  done
+  log "$name: pid $pid still alive after SIGKILL"
 }
 
 # apt_install PKG...: apt-get update (once per run) + install, serialised between parallel steps.

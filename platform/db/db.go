@@ -181,6 +181,17 @@ func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
 	return nil
 }
 
+// Unapplied reports whether err says for certain that a PostgreSQL
+// statement run outside a transaction changed nothing: the server rejected
+// it (any server error; the statement was rolled back), or it failed
+// before anything was sent. Any other failure (a broken connection, a
+// timeout, a client-side error reading the result) leaves open whether it
+// committed.
+func Unapplied(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) || pgconn.SafeToRetry(err)
+}
+
 // Retryable reports whether err is a PostgreSQL serialization failure or
 // deadlock: the statement was rolled back and may simply be run again.
 func Retryable(err error) bool {

@@ -219,3 +219,21 @@ func TestAbort(t *testing.T) {
 		}
 	})
 }
+
+// Unapplied is certain only of server errors (and of failures before
+// sending); a failure on the client side leaves it open.
+func TestUnapplied(t *testing.T) {
+	d := dbtest.Open(t, db.Postgres)
+	_, err := d.Exec(`SELECT * FROM no_such_table`)
+	if err == nil || !db.Unapplied(err) {
+		t.Errorf("a server error: Unapplied(%v) is false", err)
+	}
+	var n int
+	err = d.QueryRow(`SELECT 'not a number'`).Scan(&n)
+	if err == nil || db.Unapplied(err) {
+		t.Errorf("a client-side scan error: Unapplied(%v) is true", err)
+	}
+	if db.Unapplied(nil) {
+		t.Error("Unapplied(nil) is true")
+	}
+}
