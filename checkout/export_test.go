@@ -36,7 +36,8 @@ func (s *Service) PlaceBatch(ctx context.Context, buyers []string, items []ItemI
 
 // HoldBatches keeps every shard from starting a batch: requests queue. It
 // returns how many are queued, and a function that runs the queues and
-// lets batches start again.
+// lets batches start again. Call it while no batch runs (it does not wait
+// for one that does).
 func (s *Service) HoldBatches() (queued func() int, release func()) {
 	for i := range s.batch.shards {
 		sh := &s.batch.shards[i]
