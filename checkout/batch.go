@@ -112,10 +112,11 @@ func newBatcher(s *Service) *batcher { return &batcher{s: s, seed: maphash.MakeS
 
 // place queues a one-line order for the next batch of its shard and waits
 // for the batch. ok is false when the batch did not place it (the caller
-// places it alone) and err is set only when ctx ended while the request
-// was still queued (then it was not placed). A request a batch has taken
-// is waited for regardless of ctx: its order may be committed, and the
-// caller must not report a failure for an order that exists.
+// places it alone). err is ctx's when ctx ended while the request was still
+// queued (then it was not placed), or the failure of a statement whose
+// outcome is unknown. A request a batch has taken is waited for regardless
+// of ctx: its order may be committed, and the caller must not report it
+// given up.
 func (b *batcher) place(ctx context.Context, buyerID string, it ItemInput, ship Shipping) (Order, bool, error) {
 	r := &batchReq{buyer: buyerID, item: it, ship: ship, oid: reelmart.NewID(), done: make(chan batchResult, 1)}
 	sh := &b.shards[maphash.String(b.seed, it.SKUID)%batchShards]

@@ -130,7 +130,7 @@ func (s *Service) Collectors() []prometheus.Collector {
 			func(b *batcher) *atomic.Int64 { return &b.statements }),
 		counter("reelmart_checkout_batch_orders_total", "One-line orders placed by batch statements.",
 			func(b *batcher) *atomic.Int64 { return &b.placed }),
-		counter("reelmart_checkout_batch_declined_total", "One-line orders a batch statement declined (or that failed as a whole) and left to be placed alone.",
+		counter("reelmart_checkout_batch_declined_total", "One-line orders a batch statement did not place (or all of one the server rejected), left to be placed alone.",
 			func(b *batcher) *atomic.Int64 { return &b.declined }),
 	}
 }

@@ -226,8 +226,8 @@ func insertLinesSQL(position string) string {
 const placedCols = `order_id, position, sku_id, product_id, title, code, qty, price_minor, commission_bps, commission_minor,
 	video_id, creator_id, shop_id, total, fee_minor, available`
 
-// placeOnce places the orders, or returns errNotPlaced with nothing
-// written. It also returns the SKUs the orders left with nothing available,
+// placeOnce places the orders, or returns errNotPlaced or errConflict
+// with nothing written. It also returns the SKUs the orders left with nothing available,
 // for the search index.
 func (s *Service) placeOnce(ctx context.Context, buyerID string, items []ItemInput, ship Shipping, fromCart bool) ([]Order, []string, error) {
 	shipJSON, err := json.Marshal(ship)

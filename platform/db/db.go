@@ -11,6 +11,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -183,13 +184,17 @@ func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
 
 // Unapplied reports whether err says for certain that a PostgreSQL
 // statement run outside a transaction changed nothing: the server rejected
-// it (any server error; the statement was rolled back), or it failed
-// before anything was sent. Any other failure (a broken connection, a
-// timeout, a client-side error reading the result) leaves open whether it
-// committed.
+// it with an ERROR (the statement was rolled back), or it was never sent
+// (database/sql's driver.ErrBadConn, which pgx's driver returns only then).
+// Any other failure (a broken connection, a timeout, a FATAL that could
+// follow a commit, a client-side error reading the result) leaves open
+// whether it committed.
 func Unapplied(err error) bool {
 	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) || pgconn.SafeToRetry(err)
+	if errors.As(err, &pgErr) {
+		return pgErr.SeverityUnlocalized == "ERROR" || pgErr.SeverityUnlocalized == "" && pgErr.Severity == "ERROR"
+	}
+	return errors.Is(err, driver.ErrBadConn)
 }
 
 // Retryable reports whether err is a PostgreSQL serialization failure or

@@ -3,12 +3,16 @@ package db_test
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/reelmart/reelmart/platform/db"
 	"github.com/reelmart/reelmart/platform/db/dbtest"
@@ -232,6 +236,12 @@ func TestUnapplied(t *testing.T) {
 	err = d.QueryRow(`SELECT 'not a number'`).Scan(&n)
 	if err == nil || db.Unapplied(err) {
 		t.Errorf("a client-side scan error: Unapplied(%v) is true", err)
+	}
+	if !db.Unapplied(fmt.Errorf("query: %w", driver.ErrBadConn)) {
+		t.Error("a statement never sent: Unapplied is false")
+	}
+	if db.Unapplied(&pgconn.PgError{Severity: "FATAL", SeverityUnlocalized: "FATAL", Code: "57P01"}) {
+		t.Error("a FATAL (which can follow a commit): Unapplied is true")
 	}
 	if db.Unapplied(nil) {
 		t.Error("Unapplied(nil) is true")
