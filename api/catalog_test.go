@@ -19,11 +19,9 @@ import (
 
 	"github.com/reelmart/reelmart/api"
 	"github.com/reelmart/reelmart/catalog"
-	"github.com/reelmart/reelmart/platform/blob/local"
 	"github.com/reelmart/reelmart/platform/db"
 	"github.com/reelmart/reelmart/platform/db/dbtest"
 	"github.com/reelmart/reelmart/platform/search"
-	"github.com/reelmart/reelmart/platform/search/bleve"
 	"github.com/reelmart/reelmart/platform/search/elastic/elastictest"
 )
 
@@ -39,17 +37,8 @@ func newCatalogHarness(t *testing.T, d *db.DB, ix search.Index) *catalogHarness 
 	t.Helper()
 	c := &clock{t: time.Now().UTC()}
 	accounts := testAccounts(d, c.now)
-	blobs, err := local.New(t.TempDir(), local.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { blobs.Close() })
+	blobs, b := localEngines(t)
 	if ix == nil {
-		b, err := bleve.Open(t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { b.Close() })
 		ix = b
 	}
 	svc := catalog.NewService(d, blobs, ix, catalog.Config{Currency: "USD"}, c.now)

@@ -16,10 +16,8 @@ import (
 	"github.com/reelmart/reelmart/api"
 	"github.com/reelmart/reelmart/catalog"
 	"github.com/reelmart/reelmart/checkout"
-	"github.com/reelmart/reelmart/platform/blob/local"
 	"github.com/reelmart/reelmart/platform/db"
 	"github.com/reelmart/reelmart/platform/db/dbtest"
-	"github.com/reelmart/reelmart/platform/search/bleve"
 )
 
 // checkoutHarness is the API with accounts, catalog and checkout on real
@@ -33,16 +31,7 @@ func newCheckoutHarness(t *testing.T, d *db.DB) *checkoutHarness {
 	t.Helper()
 	c := &clock{t: time.Now().UTC()}
 	accounts := testAccounts(d, c.now)
-	blobs, err := local.New(t.TempDir(), local.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { blobs.Close() })
-	ix, err := bleve.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ix.Close() })
+	blobs, ix := localEngines(t)
 	cat := catalog.NewService(d, blobs, ix, catalog.Config{Currency: "USD"}, c.now)
 	co := checkout.NewService(d, cat, checkout.Config{Currency: "USD"}, c.now)
 	checks := []api.Check{{Name: "database", Ping: d.PingContext}}

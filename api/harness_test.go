@@ -18,7 +18,9 @@ import (
 
 	"github.com/reelmart/reelmart/account"
 	"github.com/reelmart/reelmart/api"
+	"github.com/reelmart/reelmart/platform/blob/local"
 	"github.com/reelmart/reelmart/platform/db"
+	"github.com/reelmart/reelmart/platform/search/bleve"
 )
 
 // specValidator is built once: parsing the spec is the slow part.
@@ -50,6 +52,23 @@ func testAccounts(d *db.DB, now func() time.Time) *account.Service {
 		Hasher:     account.NewHasher(argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}),
 		SessionTTL: time.Hour, MaxFailuresPerEmail: 5, MaxFailuresPerIP: 50,
 	}, now)
+}
+
+// localEngines opens the embedded engines in t's temporary directories:
+// blobs on local disk and a Bleve index, closed when t ends.
+func localEngines(t *testing.T) (*local.Store, *bleve.Index) {
+	t.Helper()
+	blobs, err := local.New(t.TempDir(), local.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { blobs.Close() })
+	ix, err := bleve.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	return blobs, ix
 }
 
 // harness runs the real API on a real database and checks every response

@@ -15,11 +15,9 @@ import (
 	"github.com/reelmart/reelmart/catalog"
 	"github.com/reelmart/reelmart/internal/mediatest"
 	"github.com/reelmart/reelmart/media"
-	"github.com/reelmart/reelmart/platform/blob/local"
 	"github.com/reelmart/reelmart/platform/db"
 	"github.com/reelmart/reelmart/platform/db/dbtest"
 	"github.com/reelmart/reelmart/platform/jobs"
-	"github.com/reelmart/reelmart/platform/search/bleve"
 )
 
 // pinsHarness is the API wired as cmd/reelmart wires it for pins: media
@@ -35,16 +33,7 @@ func newPinsHarness(t *testing.T, d *db.DB) *pinsHarness {
 	t.Helper()
 	c := &clock{t: time.Now().UTC()}
 	accounts := testAccounts(d, c.now)
-	blobs, err := local.New(t.TempDir(), local.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { blobs.Close() })
-	ix, err := bleve.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ix.Close() })
+	blobs, ix := localEngines(t)
 	cat := catalog.NewService(d, blobs, ix, catalog.Config{Currency: "USD"}, c.now)
 
 	var svc *media.Service
