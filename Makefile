@@ -17,7 +17,7 @@ help:
 	@echo "make test           install what is missing, start PostgreSQL, MinIO and Elasticsearch, vet, run every test"
 	@echo "make build          write $(BIN)"
 	@echo "make services-up    start the test servers (scripts/services.sh up); services-down stops them"
-	@echo "make lint           gofmt, go vet, staticcheck, shellcheck"
+	@echo "make lint           no tracked file over 2 MiB, gofmt, go vet, staticcheck, shellcheck"
 	@echo "make fuzz           run each fuzz target for FUZZTIME (default 30s)"
 	@echo "make bench          run the benchmarks"
 
@@ -50,6 +50,7 @@ test: deps services-up vet
 	$(WITH_SERVICES) $(GOTEST) -race ./...
 
 lint: vet
+	scripts/check-sizes.sh
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) run $(STATICCHECK) ./...
 	@command -v shellcheck >/dev/null || (apt-get update -qq && apt-get install -y -qq shellcheck >/dev/null)

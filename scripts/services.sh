@@ -36,7 +36,9 @@ MINIO_PASSWORD=reelmart-secret
 MINIO_BUCKET=reelmart-test
 
 ES_VERSION=8.19.21
-ES_URL=https://repo1.maven.org/maven2/org/elasticsearch/distribution/integ-test-zip/elasticsearch/${ES_VERSION}/elasticsearch-${ES_VERSION}.zip
+# Fetched by its Maven coordinates with Maven's own client (maven-dependency-plugin), never by URL.
+ES_ARTIFACT=org.elasticsearch.distribution.integ-test-zip:elasticsearch:${ES_VERSION}:zip
+MVN_DEPENDENCY_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.8.1
 # Published beside the zip on Maven Central (elasticsearch-8.19.21.zip.sha512).
 ES_SHA512=cf6b0a93860d329937ae7f913ec5073b0c726c77639764b93fc83a304aa1dd9d4defcfa2849948eea3b0b47c2065f994908603939fc2a4774c9c4d868c5ec1dd
 ES_OS_USER=reelmart-es
@@ -495,9 +497,16 @@ ensure_es_unpacked() {
   ensure_command unzip unzip
   if ! es_zip_ok; then
     if [[ -f $ES_ZIP ]]; then log "elasticsearch: cached $ES_ZIP fails its sha512 check, downloading again"; fi
-    log "elasticsearch: downloading $ES_URL"
-    curl -fsSL --retry 3 -o "$ES_ZIP.part" "$ES_URL" || die "elasticsearch: download of $ES_URL failed"
-    mv -f "$ES_ZIP.part" "$ES_ZIP"
+    ensure_command mvn maven
+    log "elasticsearch: fetching $ES_ARTIFACT with Maven"
+    rm -rf "$CACHE_DIR/.es-fetch"
+    # Maven's local repository lives in the cache too; the artifact is moved out of it, so the
+    # zip is kept once.
+    mvn -q -B -Dstyle.color=never -Dmaven.repo.local="$CACHE_DIR/m2" "$MVN_DEPENDENCY_PLUGIN:copy" \
+      -Dartifact="$ES_ARTIFACT" -DoutputDirectory="$CACHE_DIR/.es-fetch" -Dmdep.overWriteReleases=true ||
+      die "elasticsearch: mvn dependency:copy of $ES_ARTIFACT failed"
+    mv -f "$CACHE_DIR/.es-fetch/elasticsearch-$ES_VERSION.zip" "$ES_ZIP"
+    rm -rf "$CACHE_DIR/.es-fetch" "$CACHE_DIR/m2/org/elasticsearch"
     es_zip_ok || die "elasticsearch: $ES_ZIP does not match the sha512 published on Maven Central"
   fi
   log "elasticsearch: unpacking $ES_ZIP (sha512 ok)"
