@@ -68,9 +68,12 @@ func open(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
 	// the closures read the fields once the services are built below.
 	m.Jobs, err = jobs.Open(ctx, m.DB, m.Log, jobs.Kind{
 		Name:        media.TranscodeKind,
+		Queue:       jobs.QueueLong,
 		MaxAttempts: 3,
-		Timeout:     transcodeTimeout + 5*time.Minute,
-		Handler:     func(ctx context.Context, j jobs.Job) error { return m.Media.TranscodeJob(ctx, j) },
+		// Past the sandbox's own limit, so the child is killed (and the
+		// attempt fails cleanly) before the job's context ends.
+		Timeout: transcodeTimeout + 5*time.Minute,
+		Handler: func(ctx context.Context, j jobs.Job) error { return m.Media.TranscodeJob(ctx, j) },
 	})
 	if err != nil {
 		m.Close()
@@ -163,9 +166,10 @@ func oneLine(msg string) string {
 	return strings.Join(parts, " ")
 }
 
-// background runs the periodic sweeps and, with workers > 0, the job queue,
-// until ctx ends. serve runs it beside the API; worker runs only this.
-func (m *Main) background(ctx context.Context, workers int) {
+// background runs the periodic sweeps and, with any workers, the job queue
+// (both of its queues), until ctx ends. serve runs it beside the API;
+// worker runs only this.
+func (m *Main) background(ctx context.Context, workers jobs.Workers) {
 	var wg sync.WaitGroup
 	run := func(fn func()) {
 		wg.Add(1)
@@ -176,7 +180,7 @@ func (m *Main) background(ctx context.Context, workers int) {
 	// Expired reservations already stop counting against stock; the sweep
 	// cancels their orders, so a minute is soon enough.
 	run(func() { sweepEvery(ctx, m.Log, "expired orders", time.Minute, m.Checkout.Sweep) })
-	if workers > 0 {
+	if workers.Long+workers.Short > 0 {
 		run(func() {
 			if err := m.Jobs.Work(ctx, workers); err != nil {
 				m.Log.Error("job queue stopped", "err", err)
