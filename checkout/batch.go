@@ -40,9 +40,9 @@ import (
 // connection, say) fails its requests instead: placing them again could
 // place them twice.
 //
-// A batch never waits for a row lock. It reserves only the SKUs no other
-// transaction holds locked at that moment (catalog.FreeRowsSQL, SKIP
-// LOCKED) and leaves the orders for the others to the lone path, which
+// A batch never waits for a SKU's row lock. It reserves only the SKUs no
+// other transaction holds locked at that moment (catalog.Reservation with
+// SkipLocked) and leaves the orders for the others to the lone path, which
 // waits as usual. Otherwise one slow transaction on one SKU would hold up
 // every order queued behind the batch, and two batches could deadlock.
 //
@@ -206,8 +206,8 @@ func (b *batcher) run(batch []*batchReq) {
 		}
 	}()
 	// The statement serves many requests, so no one request's context
-	// may cancel it. It cannot wait for a row lock (FreeRowsSQL), but it
-	// can wait for a connection or a stalled network, so it has a
+	// may cancel it. It does not wait for a SKU's row lock (SkipLocked),
+	// but it can wait for a connection or a stalled network, so it has a
 	// deadline of its own.
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
@@ -265,16 +265,10 @@ func (s *Service) placeBatch(ctx context.Context, batch []*batchReq) (map[string
 	// lock (which would hold up every order of the shard behind one
 	// slow transaction on one SKU) and cannot deadlock. An order whose
 	// SKU was locked is left to the lone path, which waits as usual.
-	q += `, f AS (` + catalog.FreeRowsSQL(rel) + `)`
-	rel, reserve := "f", "f"
-	if shared {
-		// Orders for the same SKU reserve their sum, one row per SKU as
-		// ReserveSQL wants.
-		q += `, a AS (SELECT sku_id, CAST(SUM(qty) AS INTEGER) AS qty FROM f GROUP BY sku_id)`
-		reserve = "a"
-	}
-	q += `, take AS (` + catalog.ReserveSQL(db.Postgres, reserve) + `), ` +
-		linesSQL(rel, "h.buyer", p.Add(int64(s.cfg.PlatformFeeBps)), "h.buyer, h.ship,", false, videos) +
+	// Orders for the same SKU reserve their sum.
+	reserve := catalog.Reservation{Wanted: rel, SkipLocked: true, SumPerSKU: shared}
+	q += `, ` + reserve.CTEs() + `, ` +
+		linesSQL(catalog.Free, "h.buyer", p.Add(int64(s.cfg.PlatformFeeBps)), "h.buyer, h.ship,", false, videos) +
 		`, o AS (` + insertOrdersSQL("buyer", p.Add(s.cfg.Currency), "ship", p.Add(now.Add(s.cfg.ReservationTTL)), p.Add(now)) +
 		`), l AS (` + insertLinesSQL("position") + `) SELECT ` + placedCols + ` FROM lines`
 	res, err := s.db.QueryContext(ctx, q, p...)

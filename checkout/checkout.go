@@ -3,9 +3,11 @@
 // wallet and its double-entry ledger, payment, the order lifecycle, creator
 // commissions and the commerce signals per source video.
 //
-// Stock itself belongs to catalog; checkout reaches it only through the
-// Stock interface, inside its own transactions. Money moves only by
-// posting a balanced ledger transaction (ledger.go).
+// Stock itself belongs to catalog. Placing an order reserves it with
+// catalog.Reservation, the part of checkout's placement statement that
+// catalog writes (place.go); paying, cancelling and refunding move it
+// through the Stock interface, inside checkout's transactions. Money moves
+// only by posting a balanced ledger transaction (ledger.go).
 package checkout
 
 import (
@@ -23,9 +25,9 @@ import (
 	"github.com/reelmart/reelmart/platform/db"
 )
 
-// Stock is what checkout needs from the catalog; *catalog.Service has it.
-// Reserving is catalog.ReserveSQL, run inside checkout's own statement.
-// The quantity a SKU has reserved is always the sum of the lines of the
+// Stock is what checkout needs from the catalog service; *catalog.Service
+// has it. Reserving is not a call: it is catalog.Reservation, a part of
+// checkout's own placement statement. The quantity a SKU has reserved is always the sum of the lines of the
 // orders awaiting payment: placing an order adds its lines; paying (Sell),
 // cancelling or expiring it (Release) takes them out again.
 type Stock interface {

@@ -22,7 +22,7 @@ import (
 //	h        the requested lines (position, SKU, quantity, source video,
 //	         and a fresh order id per line)
 //	hv       (when a line names a video) the lines whose video exists
-//	take     catalog.ReserveSQL: reserve each line's quantity with a
+//	reserved catalog.Reservation: reserve each line's quantity with a
 //	         conditional UPDATE of the SKU, returning the price, title,
 //	         shop and commission rate under the row lock
 //	lines    the lines priced and split by shop: each shop's order takes
@@ -45,8 +45,8 @@ import (
 //
 // SQLite has no writable CTEs, so there the same parts run as separate
 // statements in one transaction (round trips are free in process):
-// reserve and count, then the inserts and the read with take read from the
-// tables.
+// reserve and count, then the inserts and the read, with reserved read
+// from the tables.
 //
 // When nothing is placed, explain works out why from a fresh read: an
 // unknown SKU or video (422), a product not for sale, or out_of_stock
@@ -162,7 +162,8 @@ func (pl *placement) lines(fee string) string {
 	return linesSQL("h", pl.buyer, fee, "", pl.n > 1, pl.videos)
 }
 
-// linesSQL is the lines CTE over the requested lines rel joined to take:
+// linesSQL is the lines CTE over the requested lines rel joined to
+// catalog.Reserved:
 // each line priced, with its order id and position (with split, each
 // shop's order takes the id of its first line, and the sum of its lines as
 // total; without, every line is an order of its own), the platform fee,
@@ -186,7 +187,7 @@ func linesSQL(rel, buyer, fee, extra string, split, videos bool) string {
 		CASE WHEN x.creator_id IS NULL THEN 0 ELSE x.price_minor * x.qty * x.commission_bps / 10000 END AS commission_minor
 		FROM (SELECT ` + extra + ` h.pos, h.qty, h.video_id, t.sku_id, t.product_id, t.code, t.price_minor, t.title, t.shop_id,
 			t.commission_bps, t.available, ` + order + `, ` + creator + `
-			FROM ` + rel + ` AS h JOIN take AS t ON t.sku_id = h.sku_id` + join + window + `) AS x)`
+			FROM ` + rel + ` AS h JOIN ` + catalog.Reserved + ` AS t ON t.sku_id = h.sku_id` + join + window + `) AS x)`
 }
 
 // insertOrders writes one order per shop, from the first line of each.
@@ -209,7 +210,7 @@ func insertOrdersSQL(buyer, currency, ship, expires, now string) string {
 func (pl *placement) insertLines() string {
 	position := `position`
 	if pl.n > 1 {
-		position = `CASE WHEN (SELECT COUNT(*) FROM take) = ` + pl.p.Add(pl.n) + ` THEN position ELSE reelmart_abort('order incomplete') END`
+		position = `CASE WHEN (SELECT COUNT(*) FROM ` + catalog.Reserved + `) = ` + pl.p.Add(pl.n) + ` THEN position ELSE reelmart_abort('order incomplete') END`
 	}
 	return insertLinesSQL(position)
 }
@@ -238,10 +239,10 @@ func (s *Service) placeOnce(ctx context.Context, buyerID string, items []ItemInp
 	fee := pl.p.Add(int64(s.cfg.PlatformFeeBps))
 	if s.db.Dialect() == db.Postgres {
 		rel, hv := pl.reserve()
-		q := `WITH ` + pl.h + hv + `, take AS (` + catalog.ReserveSQL(db.Postgres, rel) + `), ` + pl.lines(fee) +
+		q := `WITH ` + pl.h + hv + `, ` + catalog.Reservation{Wanted: rel}.CTEs() + `, ` + pl.lines(fee) +
 			`, o AS (` + pl.insertOrders(s, shipJSON) + `), l AS (` + pl.insertLines() + `)`
 		if fromCart {
-			q += `, cleared AS (DELETE FROM cart_items WHERE user_id = ` + pl.buyer + ` AND sku_id IN (SELECT sku_id FROM take))`
+			q += `, cleared AS (DELETE FROM cart_items WHERE user_id = ` + pl.buyer + ` AND sku_id IN (SELECT sku_id FROM ` + catalog.Reserved + `))`
 		}
 		rows, err := s.db.QueryContext(ctx, q+` SELECT `+placedCols+` FROM lines`, pl.p...)
 		if err != nil {
@@ -253,7 +254,7 @@ func (s *Service) placeOnce(ctx context.Context, buyerID string, items []ItemInp
 	var flipped []string
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		rel, hv := pl.reserve()
-		res, err := tx.ExecContext(ctx, `WITH `+pl.h+hv+` `+catalog.ReserveSQL(db.SQLite, rel), pl.p[:pl.hParams]...)
+		res, err := tx.ExecContext(ctx, `WITH `+pl.h+hv+` `+catalog.Reservation{Wanted: rel}.Update(), pl.p[:pl.hParams]...)
 		if err != nil {
 			return err
 		}
@@ -263,9 +264,10 @@ func (s *Service) placeOnce(ctx context.Context, buyerID string, items []ItemInp
 			return errNotPlaced
 		}
 		// Each statement is built on the parameters of h and the fee, and
-		// adds its own.
+		// adds its own. Every line of h was reserved (hv, if any, had them
+		// all), so the reserved SKUs are read over h.
 		base := slices.Clone(pl.p)
-		with := `WITH ` + pl.h + `, take AS (` + catalog.ReservedSKUsSQL("h") + `), ` + pl.lines(fee) + ` `
+		with := `WITH ` + pl.h + `, ` + catalog.Reservation{Wanted: "h"}.ReadReserved() + `, ` + pl.lines(fee) + ` `
 		for _, build := range []func() string{
 			func() string { return pl.insertOrders(s, shipJSON) },
 			pl.insertLines,
