@@ -46,6 +46,11 @@ import (
 // waits as usual. Otherwise one slow transaction on one SKU would hold up
 // every order queued behind the batch, and two batches could deadlock.
 //
+// Each order sent with an Idempotency-Key notes itself on its key in the
+// batch statement, as a lone placement does. If a retry has taken some
+// order's key over, the statement aborts (nothing is written) and every
+// order of it is placed alone, where that one is refused.
+//
 // Requests are sharded by SKU, one statement in flight per shard: a hot
 // SKU's orders meet in one queue, where they are coalesced best, and two
 // statements of one node never compete for a SKU. The request that finds
@@ -70,6 +75,7 @@ type batchReq struct {
 	buyer string
 	item  ItemInput
 	ship  Shipping
+	claim *Claim // nil without an Idempotency-Key
 	oid   string
 	// state is queued until a batch takes the request (taken) or its
 	// caller gives up first (abandoned); only one of them happens.
@@ -117,8 +123,8 @@ func newBatcher(s *Service) *batcher { return &batcher{s: s, seed: maphash.MakeS
 // outcome is unknown. A request a batch has taken is waited for regardless
 // of ctx: its order may be committed, and the caller must not report it
 // given up.
-func (b *batcher) place(ctx context.Context, buyerID string, it ItemInput, ship Shipping) (Order, bool, error) {
-	r := &batchReq{buyer: buyerID, item: it, ship: ship, oid: reelmart.NewID(), done: make(chan batchResult, 1)}
+func (b *batcher) place(ctx context.Context, buyerID string, it ItemInput, ship Shipping, claim *Claim) (Order, bool, error) {
+	r := &batchReq{buyer: buyerID, item: it, ship: ship, claim: claim, oid: reelmart.NewID(), done: make(chan batchResult, 1)}
 	sh := &b.shards[maphash.String(b.seed, it.SKUID)%batchShards]
 	sh.mu.Lock()
 	sh.queue = append(sh.queue, r)
@@ -213,6 +219,10 @@ func (b *batcher) run(batch []*batchReq) {
 	defer cancel()
 	b.statements.Add(1)
 	got, err := b.s.placeBatch(ctx, batch)
+	if err == nil {
+		// A failure after the commit is one whose outcome is unknown.
+		err = b.s.afterCommit(ctx, "batch")
+	}
 	switch {
 	case err == nil:
 		b.placed.Add(int64(len(got)))
@@ -237,7 +247,10 @@ func (s *Service) placeBatch(ctx context.Context, batch []*batchReq) (map[string
 	var p db.Params
 	now := s.now()
 	rows := make([]string, len(batch))
-	videos, shared := false, false
+	videos, shared, keyed := false, false, false
+	for _, r := range batch {
+		keyed = keyed || r.claim != nil
+	}
 	for i, r := range batch {
 		ship, err := json.Marshal(r.ship)
 		if err != nil {
@@ -251,10 +264,22 @@ func (s *Service) placeBatch(ctx context.Context, batch []*batchReq) (map[string
 		if i > 0 && batch[i-1].item.SKUID == r.item.SKUID {
 			shared = true
 		}
-		rows[i] = fmt.Sprintf("(0, %s, CAST(%s AS INTEGER), CAST(%s AS TEXT), %s, CAST(%s AS TEXT), CAST(%s AS TEXT))",
+		row := fmt.Sprintf("0, %s, CAST(%s AS INTEGER), CAST(%s AS TEXT), %s, CAST(%s AS TEXT), CAST(%s AS TEXT)",
 			p.Add(r.item.SKUID), p.Add(r.item.Qty), p.Add(video), p.Add(r.oid), p.Add(r.buyer), p.Add(string(ship)))
+		if keyed {
+			var key, token any
+			if r.claim != nil {
+				key, token = r.claim.key, r.claim.token
+			}
+			row += fmt.Sprintf(", CAST(%s AS TEXT), CAST(%s AS TEXT)", p.Add(key), p.Add(token))
+		}
+		rows[i] = "(" + row + ")"
 	}
-	q := `WITH h (pos, sku_id, qty, video_id, oid, buyer, ship) AS (VALUES ` + strings.Join(rows, ", ") + `)`
+	cols, extra := `pos, sku_id, qty, video_id, oid, buyer, ship`, `h.buyer, h.ship,`
+	if keyed {
+		cols, extra = cols+`, ikey, claim`, extra+` h.ikey, h.claim,`
+	}
+	q := `WITH h (` + cols + `) AS (VALUES ` + strings.Join(rows, ", ") + `)`
 	rel := "h"
 	if videos {
 		// A line naming a missing video is left out, so it is not placed.
@@ -268,9 +293,18 @@ func (s *Service) placeBatch(ctx context.Context, batch []*batchReq) (map[string
 	// Orders for the same SKU reserve their sum.
 	reserve := catalog.Reservation{Wanted: rel, SkipLocked: true, SumPerSKU: shared}
 	q += `, ` + reserve.CTEs() + `, ` +
-		linesSQL(catalog.Free, "h.buyer", p.Add(int64(s.cfg.PlatformFeeBps)), "h.buyer, h.ship,", false, videos) +
-		`, o AS (` + insertOrdersSQL("buyer", p.Add(s.cfg.Currency), "ship", p.Add(now.Add(s.cfg.ReservationTTL)), p.Add(now)) +
-		`), l AS (` + insertLinesSQL("position") + `) SELECT ` + placedCols + ` FROM lines`
+		linesSQL(catalog.Free, "h.buyer", p.Add(int64(s.cfg.PlatformFeeBps)), extra, false, videos) +
+		`, o AS (` + insertOrdersSQL("buyer", p.Add(s.cfg.Currency), "ship", p.Add(now.Add(s.cfg.ReservationTTL)), p.Add(now)) + `)`
+	position := `position`
+	if keyed {
+		// Each keyed order notes itself on its key, while its request
+		// still holds the claim; if one does not, nothing is written.
+		q += `, k AS (UPDATE idempotency_keys AS x SET effect = y.order_id FROM lines AS y
+			WHERE y.ikey IS NOT NULL AND x.user_id = y.buyer AND x.key = y.ikey AND x.claim = y.claim AND x.effect = '' RETURNING 1)`
+		position = `CASE WHEN (SELECT COUNT(*) FROM k) <> (SELECT COUNT(*) FROM lines WHERE ikey IS NOT NULL)
+			THEN reelmart_abort('` + abortSuperseded + `') ELSE position END`
+	}
+	q += `, l AS (` + insertLinesSQL(position) + `) SELECT ` + placedCols + ` FROM lines`
 	res, err := s.db.QueryContext(ctx, q, p...)
 	if err != nil {
 		return nil, fmt.Errorf("checkout: place batch: %w", err)

@@ -7,7 +7,9 @@
 // catalog.Reservation, the part of checkout's placement statement that
 // catalog writes (place.go); paying, cancelling and refunding move it
 // through the Stock interface, inside checkout's transactions. Money moves
-// only by posting a balanced ledger transaction (ledger.go).
+// only by posting a balanced ledger transaction (ledger.go). Requests with
+// an Idempotency-Key note their effect on the key in the same statement or
+// transaction (idempotency.go).
 package checkout
 
 import (
@@ -57,8 +59,17 @@ type Config struct {
 	// coalesced with other one-line orders (batch.go): a switch, and the
 	// baseline the benchmark compares batching with.
 	PlaceAlone bool
+	// KeyLease is how long a request holds its Idempotency-Key before a
+	// retry may take it over (idempotency.go); default 30 s.
+	KeyLease time.Duration
 	// Log receives failures that do not fail the request.
 	Log *slog.Logger
+	// AfterCommit, when set, runs after an operation's effect has
+	// committed and before its answer is built, with the operation's name
+	// ("place", "batch", "pay", "refund", "topup"); an error it returns
+	// fails the operation as a lost reply would. Tests inject failures
+	// there, at the worst moment for a retry; production leaves it nil.
+	AfterCommit func(ctx context.Context, op string) error
 }
 
 func (c Config) withDefaults() Config {
@@ -74,10 +85,21 @@ func (c Config) withDefaults() Config {
 	if c.MaxWalletBalance <= 0 {
 		c.MaxWalletBalance = 100_000_000
 	}
+	if c.KeyLease <= 0 {
+		c.KeyLease = 30 * time.Second
+	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
 	return c
+}
+
+// afterCommit runs Config.AfterCommit, if set.
+func (s *Service) afterCommit(ctx context.Context, op string) error {
+	if s.cfg.AfterCommit == nil {
+		return nil
+	}
+	return s.cfg.AfterCommit(ctx, op)
 }
 
 // Service runs carts, orders, wallets and the ledger.
