@@ -157,14 +157,8 @@ func TestRetryAfterCommitHTTP(t *testing.T) {
 		if refunded.State != "refunded" || h.countWhere("ledger_transactions", "kind = 'refund'") != 1 {
 			t.Fatalf("refund retried: %s; %d refunds", r.body, h.countWhere("ledger_transactions", "kind = 'refund'"))
 		}
-		var w struct {
-			Balance struct {
-				AmountMinor int64 `json:"amount_minor"`
-			} `json:"balance"`
-		}
-		h.call("GET", "/api/v1/wallet", buyer.Token, nil, "").json(&w)
-		if w.Balance.AmountMinor != 5000 {
-			t.Fatalf("wallet %d after a top-up of 5000 and a payment of 2000 refunded", w.Balance.AmountMinor)
+		if b := h.wallet(buyer.Token); b != 5000 {
+			t.Fatalf("wallet %d after a top-up of 5000 and a payment of 2000 refunded", b)
 		}
 	})
 }

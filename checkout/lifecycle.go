@@ -408,23 +408,10 @@ func (s *Service) Sweep(ctx context.Context) (int64, error) {
 	var total int64
 	for {
 		// The state is a literal so the partial index orders_unpaid_expiry applies.
-		rows, err := s.db.QueryContext(ctx, `SELECT id FROM orders WHERE state = 'pending_payment' AND expires_at <= $1
+		ids, err := s.ids(ctx, "find expired orders", `SELECT id FROM orders WHERE state = 'pending_payment' AND expires_at <= $1
 			ORDER BY expires_at LIMIT 200`, s.now())
 		if err != nil {
-			return total, fmt.Errorf("checkout: find expired orders: %w", err)
-		}
-		var ids []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return total, fmt.Errorf("checkout: find expired orders: %w", err)
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return total, fmt.Errorf("checkout: find expired orders: %w", err)
+			return total, err
 		}
 		var n int64
 		for _, id := range ids {

@@ -256,23 +256,10 @@ func (s *Service) CreateOrders(ctx context.Context, buyerID string, in OrderInpu
 // commas), sorted by shop as CreateOrders returns them.
 func (s *Service) placedOrders(ctx context.Context, buyerID, effect string) ([]Order, error) {
 	in, args := inList(strings.Split(effect, ","), 2)
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM orders WHERE buyer_id = $1 AND id IN (`+in+`) ORDER BY shop_id`,
+	ids, err := s.ids(ctx, "read back placed orders", `SELECT id FROM orders WHERE buyer_id = $1 AND id IN (`+in+`) ORDER BY shop_id`,
 		append([]any{buyerID}, args...)...)
 	if err != nil {
-		return nil, fmt.Errorf("checkout: read back placed orders: %w", err)
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("checkout: read back placed orders: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("checkout: read back placed orders: %w", err)
+		return nil, err
 	}
 	if len(ids) == 0 {
 		return nil, fmt.Errorf("checkout: the orders noted on an idempotency key (%s) are missing", effect)

@@ -472,17 +472,12 @@ func (s *Service) existingVideos(ctx context.Context, ids []string) (map[string]
 		return out, nil
 	}
 	in, args := inList(ids, 1)
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM videos WHERE id IN (`+in+`)`, args...)
+	found, err := s.ids(ctx, "load videos", `SELECT id FROM videos WHERE id IN (`+in+`)`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("checkout: load videos: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("checkout: load videos: %w", err)
-		}
+	for _, id := range found {
 		out[id] = true
 	}
-	return out, rows.Err()
+	return out, nil
 }
