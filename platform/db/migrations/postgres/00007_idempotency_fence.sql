@@ -15,8 +15,13 @@ ALTER TABLE idempotency_keys ADD COLUMN claimed_until TIMESTAMPTZ;
 ALTER TABLE idempotency_keys ADD COLUMN effect TEXT NOT NULL DEFAULT '';
 -- Keys still in progress from before have no live attempt: their lease has lapsed.
 UPDATE idempotency_keys SET claimed_until = created_at;
+-- A key's row is updated twice after its insert (the effect, then the
+-- answer); room left on each page lets PostgreSQL keep those updates on the
+-- page (HOT), without a new entry in the primary key's index.
+ALTER TABLE idempotency_keys SET (fillfactor = 50);
 
 -- +goose Down
+ALTER TABLE idempotency_keys RESET (fillfactor);
 ALTER TABLE idempotency_keys DROP COLUMN effect;
 ALTER TABLE idempotency_keys DROP COLUMN claimed_until;
 ALTER TABLE idempotency_keys DROP COLUMN claim;
