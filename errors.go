@@ -57,7 +57,7 @@ type Error struct {
 	Code       string
 	Message    string
 	Fields     []FieldError
-	RetryAfter time.Duration // for KindRateLimited
+	RetryAfter time.Duration // when to try again (always set for KindRateLimited); sent as Retry-After
 }
 
 func (e *Error) Error() string {

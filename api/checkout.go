@@ -1,12 +1,7 @@
 package api
 
 import (
-	"bytes"
-	"context"
-	"errors"
-	"io"
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -36,90 +31,6 @@ func (s *Server) checkoutRoutes(v1 *gin.RouterGroup) {
 	v1.GET("/me/earnings", s.requireUser, s.earnings)
 }
 
-// idempotent honours the Idempotency-Key header (required when required is
-// set): the first answer for a key is stored and replayed byte for byte;
-// the key with another method, path or body is 422 idempotency_key_reused.
-// A 5xx answer is not stored, so the client may retry with the same key.
-func (s *Server) idempotent(required bool) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		key := c.GetHeader("Idempotency-Key")
-		if key == "" {
-			if required {
-				writeProblem(c, reelmart.Errorf(reelmart.KindBadRequest, "idempotency_key_required",
-					"send an Idempotency-Key header (a unique string per intended operation, e.g. a UUID)"))
-				return
-			}
-			c.Next()
-			return
-		}
-		if len(key) > checkout.MaxKeyLength || strings.IndexFunc(key, func(r rune) bool { return r < 0x21 || r > 0x7e }) >= 0 {
-			writeProblem(c, reelmart.Errorf(reelmart.KindBadRequest, "invalid_idempotency_key",
-				"the Idempotency-Key must be 1 to %d printable ASCII characters", checkout.MaxKeyLength))
-			return
-		}
-		body, err := io.ReadAll(c.Request.Body)
-		if err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				writeProblem(c, errBodyTooLarge(tooBig.Limit))
-				return
-			}
-			s.fail(c, err)
-			return
-		}
-		c.Request.Body = io.NopCloser(bytes.NewReader(body))
-		user := mustUser(c).ID
-		ctx := c.Request.Context()
-		replay, err := s.checkout.ClaimKey(ctx, user, key, checkout.RequestHash(c.Request.Method, c.Request.URL.Path, body))
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		if replay != nil {
-			ct := "application/json"
-			if replay.Status >= 400 {
-				ct = "application/problem+json"
-			}
-			c.Header("Idempotent-Replayed", "true")
-			c.Data(replay.Status, ct, replay.Body)
-			c.Abort()
-			return
-		}
-		w := &capturingWriter{ResponseWriter: c.Writer}
-		c.Writer = w
-		defer func() {
-			// Saved even if the client went away: the operation happened.
-			ctx := context.WithoutCancel(ctx)
-			var err error
-			if status := w.Status(); status >= 500 || status < 200 {
-				err = s.checkout.ReleaseKey(ctx, user, key)
-			} else {
-				err = s.checkout.SaveKey(ctx, user, key, status, w.buf.Bytes())
-			}
-			if err != nil {
-				s.log.ErrorContext(ctx, "idempotency key not saved", "request_id", requestID(c), "err", err)
-			}
-		}()
-		c.Next()
-	}
-}
-
-// capturingWriter keeps a copy of the body written, for idempotent replays.
-type capturingWriter struct {
-	gin.ResponseWriter
-	buf bytes.Buffer
-}
-
-func (w *capturingWriter) Write(b []byte) (int, error) {
-	w.buf.Write(b)
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *capturingWriter) WriteString(s string) (int, error) {
-	w.buf.WriteString(s)
-	return w.ResponseWriter.WriteString(s)
-}
-
 func (s *Server) getCart(c *gin.Context) {
 	cart, err := s.checkout.Cart(c.Request.Context(), mustUser(c).ID)
 	s.reply(c, http.StatusOK, cart, err)
@@ -146,7 +57,7 @@ func (s *Server) createOrders(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	orders, err := s.checkout.CreateOrders(c.Request.Context(), mustUser(c).ID, in)
+	orders, err := s.checkout.CreateOrders(c.Request.Context(), mustUser(c).ID, in, claimOf(c))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -208,7 +119,7 @@ func (s *Server) payOrder(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.answerOrder(c)(s.checkout.Pay(c.Request.Context(), mustUser(c).ID, c.Param("id"), in.Method))
+	s.answerOrder(c)(s.checkout.Pay(c.Request.Context(), mustUser(c).ID, c.Param("id"), in.Method, claimOf(c)))
 }
 
 func (s *Server) shipOrder(c *gin.Context) {
@@ -229,7 +140,7 @@ func (s *Server) cancelOrder(c *gin.Context) {
 }
 
 func (s *Server) refundOrder(c *gin.Context) {
-	s.answerOrder(c)(s.checkout.Refund(c.Request.Context(), mustUser(c).ID, c.Param("id")))
+	s.answerOrder(c)(s.checkout.Refund(c.Request.Context(), mustUser(c).ID, c.Param("id"), claimOf(c)))
 }
 
 // answerOrder writes an order, or the error that prevented it.
@@ -260,7 +171,7 @@ func (s *Server) topUp(c *gin.Context) {
 		s.fail(c, reelmart.Invalid([]reelmart.FieldError{{Field: "amount", Message: "is required"}}))
 		return
 	}
-	w, err := s.checkout.TopUp(c.Request.Context(), mustUser(c).ID, *in.Amount)
+	w, err := s.checkout.TopUp(c.Request.Context(), mustUser(c).ID, *in.Amount, claimOf(c))
 	s.reply(c, http.StatusOK, w, err)
 }
 

@@ -21,6 +21,18 @@ func (h *checkoutHarness) call(method, path, token string, body any, key string)
 	return h.do(r)
 }
 
+// wallet returns the balance of the wallet of token's user, in minor units.
+func (h *checkoutHarness) wallet(token string) int64 {
+	h.t.Helper()
+	var w struct {
+		Balance struct {
+			AmountMinor int64 `json:"amount_minor"`
+		} `json:"balance"`
+	}
+	h.call("GET", "/api/v1/wallet", token, nil, "").json(&w)
+	return w.Balance.AmountMinor
+}
+
 // want fails unless r has status and, for problems, code.
 func want(t *testing.T, r *response, status int, code string) {
 	t.Helper()
@@ -210,14 +222,8 @@ func TestOrderIdempotencyHTTP(t *testing.T) {
 			t.Fatalf("top-up replay differs: %s vs %s", r1.body, r2.body)
 		}
 		want(t, h.call("POST", "/api/v1/wallet/topup", buyer.Token, map[string]any{"amount": map[string]any{"amount_minor": 701}}, "top-1"), 422, "idempotency_key_reused")
-		var w struct {
-			Balance struct {
-				AmountMinor int64 `json:"amount_minor"`
-			} `json:"balance"`
-		}
-		h.call("GET", "/api/v1/wallet", buyer.Token, nil, "").json(&w)
-		if w.Balance.AmountMinor != 700 {
-			t.Fatalf("wallet %d after a replayed top-up of 700", w.Balance.AmountMinor)
+		if b := h.wallet(buyer.Token); b != 700 {
+			t.Fatalf("wallet %d after a replayed top-up of 700", b)
 		}
 		// Payment with a key: the replay is the first answer, and one charge.
 		var o ordersJSON
@@ -229,9 +235,8 @@ func TestOrderIdempotencyHTTP(t *testing.T) {
 			t.Fatalf("pay replay differs")
 		}
 		want(t, h.call("POST", "/api/v1/orders/"+o.Orders[0].ID+"/pay", buyer.Token, map[string]string{"method": "wallet"}, "pay-2"), 409, "illegal_transition")
-		h.call("GET", "/api/v1/wallet", buyer.Token, nil, "").json(&w)
-		if w.Balance.AmountMinor != 0 {
-			t.Fatalf("wallet %d after paying 1000 of 1000", w.Balance.AmountMinor)
+		if b := h.wallet(buyer.Token); b != 0 {
+			t.Fatalf("wallet %d after paying 1000 of 1000", b)
 		}
 	})
 }
@@ -337,14 +342,8 @@ func TestOrderLifecycleHTTP(t *testing.T) {
 		want(t, h.call("POST", "/api/v1/orders/"+o3.ID+"/ship", merchant.Token, map[string]string{"carrier": "DHL", "tracking": "9"}, ""), 200, "")
 		want(t, h.call("POST", "/api/v1/orders/"+o3.ID+"/refund", merchant.Token, nil, "refund-1"), 200, "")
 		want(t, h.call("POST", "/api/v1/orders/"+o3.ID+"/refund", merchant.Token, nil, "refund-2"), 409, "illegal_transition")
-		var w struct {
-			Balance struct {
-				AmountMinor int64 `json:"amount_minor"`
-			} `json:"balance"`
-		}
-		h.call("GET", "/api/v1/wallet", buyer.Token, nil, "").json(&w)
-		if w.Balance.AmountMinor != 10_000-4000 {
-			t.Fatalf("wallet %d, want 6000", w.Balance.AmountMinor)
+		if b := h.wallet(buyer.Token); b != 10_000-4000 {
+			t.Fatalf("wallet %d, want 6000", b)
 		}
 		var stock int
 		if err := d.QueryRow(`SELECT stock FROM skus WHERE id = $1`, sku).Scan(&stock); err != nil {

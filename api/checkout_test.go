@@ -27,13 +27,19 @@ type checkoutHarness struct {
 	checkout *checkout.Service
 }
 
-func newCheckoutHarness(t *testing.T, d *db.DB) *checkoutHarness {
+// newCheckoutHarness builds the harness; configure, if given, changes the
+// checkout config from the default.
+func newCheckoutHarness(t *testing.T, d *db.DB, configure ...func(*checkout.Config)) *checkoutHarness {
 	t.Helper()
 	c := &clock{t: time.Now().UTC()}
 	accounts := testAccounts(d, c.now)
 	blobs, ix := localEngines(t)
 	cat := catalog.NewService(d, blobs, ix, catalog.Config{Currency: "USD"}, c.now)
-	co := checkout.NewService(d, cat, checkout.Config{Currency: "USD"}, c.now)
+	cfg := checkout.Config{Currency: "USD"}
+	for _, set := range configure {
+		set(&cfg)
+	}
+	co := checkout.NewService(d, cat, cfg, c.now)
 	checks := []api.Check{{Name: "database", Ping: d.PingContext}}
 	srv := api.New(api.Deps{Accounts: accounts, Catalog: cat, Checkout: co, Checks: checks, MaxBodyBytes: 64 << 10})
 	return &checkoutHarness{harness: &harness{t: t, db: d, srv: srv, clock: c, checks: checks}, checkout: co}

@@ -81,10 +81,10 @@ func (s *Server) reply(c *gin.Context, status int, v any, err error) {
 
 func writeProblem(c *gin.Context, e *reelmart.Error) {
 	status := statusOf(e.Kind)
-	switch e.Kind {
-	case reelmart.KindUnauthenticated:
+	if e.Kind == reelmart.KindUnauthenticated {
 		c.Header("WWW-Authenticate", `Bearer realm="reelmart"`)
-	case reelmart.KindRateLimited:
+	}
+	if e.Kind == reelmart.KindRateLimited || e.RetryAfter > 0 {
 		secs := int(e.RetryAfter.Seconds() + 0.999)
 		if secs < 1 {
 			secs = 1

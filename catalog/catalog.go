@@ -4,7 +4,7 @@
 // The database is the source of truth. Active products are copied into the
 // "products" search index after every change; Reindex rebuilds it. Stock
 // available to buy is a SKU's stock minus what unpaid orders hold (its
-// reserved count), which checkout keeps with ReserveSQL, Release and Sell.
+// reserved count), which checkout keeps with Reservation, Release and Sell.
 //
 // A Pin ties an active product to a video, optionally to a moment of it; Pins
 // implements media.ProductLinker, and a creator's showcase is the active

@@ -52,48 +52,94 @@ func mergeHolds(holds []Hold) []Hold {
 	return out
 }
 
-// ReserveSQL returns the statement that reserves, for each row of the
-// relation named rel (columns sku_id and qty, one row per SKU), qty units
-// of a SKU of an active product that has them available. It returns one row
-// per SKU it reserved, with what an order freezes of it (sku_id,
-// product_id, code, price_minor, title, shop_id and commission_bps) and
-// what is still available after it.
-// Checkout runs it as the first part of placing an order (on PostgreSQL as
-// a writable CTE of the same statement that writes the order); a caller
-// that gets fewer rows than rel has must not commit.
+// Reservation is the part of checkout's placement statement that reserves
+// stock. Placing an order is one statement on PostgreSQL (reserve, price,
+// insert, as writable CTEs), so that it costs one round trip and one
+// commit; a reservation of its own would give that up. So catalog does not
+// reserve by a call: it writes the reserving part of checkout's statement,
+// and this type is the whole of that boundary.
 //
-// SQLite cannot return columns of the FROM tables from an UPDATE, so there
-// it returns sku_id only; ReservedSKUsSQL reads the rest.
-func ReserveSQL(dialect db.Dialect, rel string) string {
-	returning := `k.id AS sku_id, k.product_id, k.code, k.price_minor, p.title, p.shop_id, p.commission_bps,
-		k.stock - k.reserved AS available`
-	if dialect == db.SQLite {
-		returning = `id AS sku_id` // SQLite's RETURNING names the target table's columns bare
+// The input is a relation of the caller's statement, named by Wanted, with
+// the columns sku_id (TEXT) and qty (INTEGER), one row per SKU unless
+// SumPerSKU. The output is the relation named Reserved: one row per SKU
+// reserved, with the columns ReservedColumns lists. A wanted SKU that is
+// missing, not on sale or short gets no row, and a caller that gets fewer
+// rows than it wanted must not commit (checkout aborts its statement, or
+// rolls its transaction back). Every reservation is one conditional UPDATE
+// per SKU (WHERE stock - reserved >= qty): the check is the write.
+//
+// On PostgreSQL the caller puts CTEs into its WITH clause. SQLite has no
+// writable CTEs and its UPDATE … RETURNING cannot name the columns of FROM
+// tables, so there the caller runs Update as a statement of its own and
+// reads the reserved SKUs with ReadReserved in the next statements of the
+// same transaction (which holds the database, so they are the values
+// reserved).
+type Reservation struct {
+	// Wanted names the relation of quantities to reserve.
+	Wanted string
+	// SkipLocked (PostgreSQL) reserves only the SKUs that no other
+	// transaction holds locked at the moment, and locks them without
+	// waiting for any: the statement can neither be held up by a slow
+	// transaction nor deadlock. The rows of Wanted left out are not in
+	// Free, which names the rows taken.
+	SkipLocked bool
+	// SumPerSKU lets several rows of Wanted name one SKU; they reserve
+	// their sum, all or none.
+	SumPerSKU bool
+}
+
+// Relations a Reservation defines in the caller's statement.
+const (
+	// Reserved is the relation of SKUs reserved, with ReservedColumns.
+	Reserved = "reserved"
+	// Free (with SkipLocked) is the rows of Wanted whose SKU was free, as
+	// they were in Wanted.
+	Free = "free"
+	// ReservedColumns are the columns of Reserved: what an order freezes of
+	// a SKU, and what is still available after the reservation.
+	ReservedColumns = "sku_id, product_id, code, price_minor, title, shop_id, commission_bps, available"
+)
+
+// CTEs returns, for PostgreSQL, the entries of a WITH clause that reserve
+// Wanted's quantities, to follow the entry that defines Wanted: Free (with
+// SkipLocked), the sum per SKU (with SumPerSKU), and Reserved, the
+// conditional UPDATE returning ReservedColumns.
+func (r Reservation) CTEs() string {
+	from, ctes := r.Wanted, ""
+	if r.SkipLocked {
+		ctes = Free + ` AS (SELECT w.* FROM ` + from + ` AS w JOIN skus AS k ON k.id = w.sku_id FOR NO KEY UPDATE OF k SKIP LOCKED), `
+		from = Free
 	}
-	return `UPDATE skus AS k SET reserved = k.reserved + h.qty
-		FROM ` + rel + ` AS h, products AS p
-		WHERE k.id = h.sku_id AND p.id = k.product_id AND p.status = 'active' AND k.stock - k.reserved >= h.qty
-		RETURNING ` + returning
+	if r.SumPerSKU {
+		ctes += `wanted_sum AS (SELECT sku_id, CAST(SUM(qty) AS INTEGER) AS qty FROM ` + from + ` GROUP BY sku_id), `
+		from = "wanted_sum"
+	}
+	return ctes + Reserved + ` AS (` + r.update(from) + ` RETURNING k.id AS sku_id, k.product_id, k.code, k.price_minor,
+		p.title, p.shop_id, p.commission_bps, k.stock - k.reserved AS available)`
 }
 
-// FreeRowsSQL (PostgreSQL only) selects the rows of rel (which has a
-// column sku_id) whose SKU no other transaction holds locked at the
-// moment, and locks those SKUs without waiting for any: a statement that
-// reserves from it never waits for a lock, and so can neither be held up
-// by a slow transaction nor deadlock. The rows whose
-// SKU was locked are simply left out. Reserving from it re-checks each SKU
-// against its latest version, as ReserveSQL always does.
-func FreeRowsSQL(rel string) string {
-	return `SELECT h.* FROM ` + rel + ` AS h JOIN skus AS k ON k.id = h.sku_id FOR NO KEY UPDATE OF k SKIP LOCKED`
+// Update returns, for SQLite, the reserving UPDATE as a statement of its
+// own, to follow a WITH clause that defines Wanted. It returns one row
+// (sku_id) per SKU reserved. SkipLocked and SumPerSKU do not apply: a
+// SQLite transaction holds the whole database.
+func (r Reservation) Update() string {
+	return r.update(r.Wanted) + ` RETURNING id AS sku_id`
 }
 
-// ReservedSKUsSQL selects for each row of rel the same columns as
-// ReserveSQL returns on PostgreSQL, for SQLite to read after reserving (its
-// transaction holds the database, so they are the values reserved).
-func ReservedSKUsSQL(rel string) string {
-	return `SELECT k.id AS sku_id, k.product_id, k.code, k.price_minor, p.title, p.shop_id, p.commission_bps,
+// ReadReserved returns, for SQLite, the WITH entry that defines Reserved
+// in the statements after Update in the same transaction.
+func (r Reservation) ReadReserved() string {
+	return Reserved + ` AS (SELECT k.id AS sku_id, k.product_id, k.code, k.price_minor, p.title, p.shop_id, p.commission_bps,
 		k.stock - k.reserved AS available
-		FROM ` + rel + ` AS h JOIN skus AS k ON k.id = h.sku_id JOIN products AS p ON p.id = k.product_id`
+		FROM ` + r.Wanted + ` AS w JOIN skus AS k ON k.id = w.sku_id JOIN products AS p ON p.id = k.product_id)`
+}
+
+// update is the reservation itself: each SKU of from takes its quantity
+// if its product is on sale and it has that much available.
+func (r Reservation) update(from string) string {
+	return `UPDATE skus AS k SET reserved = k.reserved + w.qty
+		FROM ` + from + ` AS w, products AS p
+		WHERE k.id = w.sku_id AND p.id = k.product_id AND p.status = 'active' AND k.stock - k.reserved >= w.qty`
 }
 
 // Availability is what a buyer may know of a SKU: whether its product is
@@ -128,76 +174,6 @@ func (s *Service) Availabilities(ctx context.Context, q db.Querier, ids []string
 		out[id] = a
 	}
 	return out, rows.Err()
-}
-
-// Reserve reserves every hold inside the caller's transaction, all or
-// nothing: on failure the caller must roll back. It returns ErrSKUNotFound,
-// ErrNotForSale, or OutOfStock naming every SKU with less available than
-// asked. After the transaction commits, call StockChanged so search sees
-// the new availability.
-func (s *Service) Reserve(ctx context.Context, tx *sql.Tx, holds []Hold) error {
-	holds = mergeHolds(holds)
-	var p db.Params
-	rows := make([]string, len(holds))
-	ids := make([]string, len(holds))
-	for i, h := range holds {
-		if h.Qty <= 0 {
-			return reelmart.Invalid([]reelmart.FieldError{{Field: "qty", Message: "must be at least 1"}})
-		}
-		rows[i] = "(" + p.Add(h.SKUID) + ", CAST(" + p.Add(h.Qty) + " AS INTEGER))"
-		ids[i] = h.SKUID
-	}
-	got, err := tx.QueryContext(ctx, `WITH h (sku_id, qty) AS (VALUES `+strings.Join(rows, ", ")+`) `+
-		ReserveSQL(s.db.Dialect(), "h"), p...)
-	if err != nil {
-		return fmt.Errorf("catalog: reserve: %w", err)
-	}
-	// ReserveSQL returns sku_id first, and more columns on PostgreSQL.
-	names, err := got.Columns()
-	if err != nil {
-		got.Close()
-		return fmt.Errorf("catalog: reserve: %w", err)
-	}
-	var id string
-	cols := []any{&id}
-	for range names[1:] {
-		cols = append(cols, new(any))
-	}
-	reserved := map[string]bool{}
-	for got.Next() {
-		if err := got.Scan(cols...); err != nil {
-			got.Close()
-			return fmt.Errorf("catalog: reserve: %w", err)
-		}
-		reserved[id] = true
-	}
-	got.Close()
-	if err := got.Err(); err != nil {
-		return fmt.Errorf("catalog: reserve: %w", err)
-	}
-	if len(reserved) == len(holds) {
-		return nil
-	}
-	avail, err := s.Availabilities(ctx, tx, ids)
-	if err != nil {
-		return err
-	}
-	// The SKUs the statement did reserve are not short (their availability
-	// now counts this reservation); the caller rolls it all back.
-	var short []string
-	for _, h := range holds {
-		a, ok := avail[h.SKUID]
-		switch {
-		case reserved[h.SKUID]:
-		case !ok:
-			return ErrSKUNotFound
-		case a.Status != StatusActive:
-			return ErrNotForSale
-		default:
-			short = append(short, h.SKUID)
-		}
-	}
-	return OutOfStock(short)
 }
 
 // Release gives back holds that an unpaid order held (it was cancelled or

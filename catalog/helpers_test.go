@@ -3,6 +3,9 @@ package catalog_test
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -135,11 +138,94 @@ func (e *env) product(owner, shopID, title string, status catalog.Status, skus .
 	return p
 }
 
-// reserve holds qty of each SKU of holds (id, qty, id, qty, …), all or
-// nothing, as placing an order does.
-func (e *env) reserve(holds ...any) error {
+// reserve holds qty of each SKU of holds (id, qty, id, qty, …) the way
+// checkout's placement does: through catalog.Reservation, in one
+// transaction that commits only if every SKU was reserved. It returns the
+// SKUs the reservation returned, sorted, and whether that was all of them.
+func (e *env) reserve(holds ...any) (reserved []string, ok bool) {
 	e.t.Helper()
-	return e.db.Tx(ctx, func(tx *sql.Tx) error { return e.svc.Reserve(ctx, tx, toHolds(holds)) })
+	got, err := reserveIn(e.db, catalog.Reservation{Wanted: "w"}, toHolds(holds))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, k := range got {
+		reserved = append(reserved, k.id)
+	}
+	slices.Sort(reserved)
+	return reserved, len(got) == len(holds)/2
+}
+
+// reservedSKU is a row of catalog.Reserved.
+type reservedSKU struct {
+	id, product, code, title, shop string
+	price                          int64
+	bps, available                 int
+}
+
+// reserveIn runs r over holds as checkout's statement does on each engine
+// (r.Wanted names the VALUES of holds) and commits only if all of them
+// were reserved. It returns the rows of catalog.Reserved; on SQLite, where
+// they are read after the reservation, only when it was complete (else
+// just the ids).
+func reserveIn(d *db.DB, r catalog.Reservation, holds []catalog.Hold) ([]reservedSKU, error) {
+	var p db.Params
+	rows := make([]string, len(holds))
+	for i, h := range holds {
+		rows[i] = "(" + p.Add(h.SKUID) + ", CAST(" + p.Add(h.Qty) + " AS INTEGER))"
+	}
+	with := `WITH ` + r.Wanted + ` (sku_id, qty) AS (VALUES ` + strings.Join(rows, ", ") + `)`
+	errShort := errors.New("short")
+	var out []reservedSKU
+	err := d.Tx(ctx, func(tx *sql.Tx) error {
+		out = nil
+		read := with + `, ` + r.CTEs() + ` SELECT ` + catalog.ReservedColumns + ` FROM ` + catalog.Reserved
+		if d.Dialect() == db.SQLite {
+			ids, err := tx.QueryContext(ctx, with+` `+r.Update(), p...)
+			if err != nil {
+				return err
+			}
+			for ids.Next() {
+				var k reservedSKU
+				if err := ids.Scan(&k.id); err != nil {
+					ids.Close()
+					return err
+				}
+				out = append(out, k)
+			}
+			ids.Close()
+			if err := ids.Err(); err != nil {
+				return err
+			}
+			if len(out) < len(holds) {
+				return errShort
+			}
+			// The next statements of the transaction read what was reserved.
+			out, read = nil, with+`, `+r.ReadReserved()+` SELECT `+catalog.ReservedColumns+` FROM `+catalog.Reserved
+		}
+		got, err := tx.QueryContext(ctx, read, p...)
+		if err != nil {
+			return err
+		}
+		defer got.Close()
+		for got.Next() {
+			var k reservedSKU
+			if err := got.Scan(&k.id, &k.product, &k.code, &k.price, &k.title, &k.shop, &k.bps, &k.available); err != nil {
+				return err
+			}
+			out = append(out, k)
+		}
+		if err := got.Err(); err != nil {
+			return err
+		}
+		if len(out) < len(holds) {
+			return errShort // what was reserved goes back with the transaction
+		}
+		return nil
+	})
+	if errors.Is(err, errShort) {
+		err = nil
+	}
+	return out, err
 }
 
 // release gives back holds (id, qty, …), as cancelling an unpaid order does.
@@ -174,19 +260,6 @@ func fields(err error) []string {
 	var out []string
 	for _, f := range e.Fields {
 		out = append(out, f.Field)
-	}
-	return out
-}
-
-// fieldMessages returns the messages of an error's fields (the SKU ids of out_of_stock).
-func fieldMessages(err error) []string {
-	e := reelmart.AsError(err)
-	if e == nil {
-		return nil
-	}
-	var out []string
-	for _, f := range e.Fields {
-		out = append(out, f.Message)
 	}
 	return out
 }

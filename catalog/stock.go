@@ -11,7 +11,7 @@ import (
 	"github.com/reelmart/reelmart/platform/db"
 )
 
-// ErrNotForSale is returned by Reserve for a SKU of a product that is not active.
+// ErrNotForSale is the error for buying a SKU of a product that is not active.
 var ErrNotForSale = &reelmart.Error{Kind: reelmart.KindConflict, Code: "product_not_for_sale", Message: "the product is not on sale"}
 
 // StockChange is one recorded change of a SKU's stock.

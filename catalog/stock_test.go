@@ -3,8 +3,10 @@ package catalog_test
 import (
 	"database/sql"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/reelmart/reelmart/catalog"
 	"github.com/reelmart/reelmart/platform/db"
@@ -19,14 +21,14 @@ func TestStockAndReservations(t *testing.T) {
 		p := e.product(ana, sh.ID, "Lamp", catalog.StatusActive, sku("L1", 5000, 5))
 		skuID := p.SKUs[0].ID
 
-		if err := e.reserve(skuID, 2); err != nil {
-			t.Fatal(err)
+		if _, ok := e.reserve(skuID, 2); !ok {
+			t.Fatal("could not reserve 2 of 5")
 		}
-		if err := e.reserve(skuID, 1); err != nil {
-			t.Fatal(err)
+		if _, ok := e.reserve(skuID, 1); !ok {
+			t.Fatal("could not reserve 1 of 3")
 		}
-		if err := e.reserve(skuID, 3); code(err) != "out_of_stock" {
-			t.Fatalf("reserve past availability: %v", err)
+		if got, ok := e.reserve(skuID, 3); ok || len(got) != 0 {
+			t.Fatalf("reserved 3 of 2 available: %v", got)
 		}
 		view, _ := e.svc.Product(ctx, "", p.ID)
 		if view.SKUs[0].StockAvailable != 2 {
@@ -81,20 +83,18 @@ func TestStockAndReservations(t *testing.T) {
 			t.Fatalf("bo reads history: %v", err)
 		}
 
-		// Reserving several SKUs is all or nothing, and names the short ones.
+		// Of several SKUs, the reservation returns those it could reserve
+		// (here the one that had enough, even when that took all it had);
+		// the caller that got fewer than it asked for does not commit.
 		q := e.product(ana, sh.ID, "Shade", catalog.StatusActive, sku("S1", 900, 4))
-		if err := e.reserve(q.SKUs[0].ID, 1, skuID, 9); code(err) != "out_of_stock" || !slices.Equal(fieldMessages(err), []string{skuID}) {
-			t.Fatalf("reserve one short of two: %v", err)
-		}
-		// A SKU the statement could reserve in full is not named, even when that took all it had.
-		if err := e.reserve(q.SKUs[0].ID, 4, skuID, 9); !slices.Equal(fieldMessages(err), []string{skuID}) {
-			t.Fatalf("reserve all of one, short of the other: %v", err)
+		if got, ok := e.reserve(q.SKUs[0].ID, 4, skuID, 9); ok || !slices.Equal(got, []string{q.SKUs[0].ID}) {
+			t.Fatalf("reserve all of one, short of the other: %v", got)
 		}
 		if v, _ := e.svc.Product(ctx, ana, q.ID); *v.SKUs[0].Reserved != 0 {
 			t.Fatalf("a failed reservation of two SKUs kept %d of the other", *v.SKUs[0].Reserved)
 		}
-		if err := e.reserve(skuID, 8); err != nil {
-			t.Fatal(err)
+		if _, ok := e.reserve(skuID, 8); !ok {
+			t.Fatal("could not reserve 8 of 8")
 		}
 		if v, _ := e.svc.Product(ctx, "", p.ID); v.InStock {
 			t.Fatal("fully reserved product is in stock")
@@ -123,8 +123,11 @@ func TestStockAndReservations(t *testing.T) {
 		if err := e.svc.ArchiveProduct(ctx, ana, p.ID); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.reserve(skuID, 1); code(err) != "product_not_for_sale" {
-			t.Fatalf("reserve archived: %v", err)
+		if got, ok := e.reserve(skuID, 1); ok || len(got) != 0 {
+			t.Fatalf("reserved %v of an archived product", got)
+		}
+		if got, _ := e.reserve("missing", 1); len(got) != 0 {
+			t.Fatalf("reserved %v of a SKU that does not exist", got)
 		}
 	})
 }
@@ -157,14 +160,10 @@ func TestStockRaces(t *testing.T) {
 					}
 					return
 				}
-				err := e.reserve(skuID, 1)
-				switch {
-				case err == nil:
+				if _, reserved := e.reserve(skuID, 1); reserved {
 					mu.Lock()
 					ok++
 					mu.Unlock()
-				case code(err) != "out_of_stock":
-					t.Errorf("reserve: %v", err)
 				}
 			}(i)
 		}
@@ -178,4 +177,70 @@ func TestStockRaces(t *testing.T) {
 			t.Fatalf("stock %d, reserved %d (%d reservations succeeded, stock lowered %d times)", stock, reserved, ok, lowered)
 		}
 	})
+}
+
+// What checkout's placement reads of a reservation, on each engine: the
+// columns of catalog.Reserved are what an order freezes of each SKU, and
+// what is left available after it.
+func TestReservationReturnsWhatAnOrderFreezes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		ana := e.user("ana")
+		sh := e.shop(ana, "Ana")
+		p := e.product(ana, sh.ID, "Lamp", catalog.StatusActive, sku("L1", 5000, 5), sku("L2", 7000, 2))
+		got, err := reserveIn(d, catalog.Reservation{Wanted: "w"},
+			[]catalog.Hold{{SKUID: p.SKUs[0].ID, Qty: 2}, {SKUID: p.SKUs[1].ID, Qty: 2}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.SortFunc(got, func(a, b reservedSKU) int { return strings.Compare(a.code, b.code) })
+		want := []reservedSKU{
+			{id: p.SKUs[0].ID, product: p.ID, code: "L1", title: "Lamp", shop: sh.ID, price: 5000, bps: 500, available: 3},
+			{id: p.SKUs[1].ID, product: p.ID, code: "L2", title: "Lamp", shop: sh.ID, price: 7000, bps: 500, available: 0},
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("reserved %+v,\nwant %+v", got, want)
+		}
+	})
+}
+
+// The batched placement on PostgreSQL reserves with SkipLocked and
+// SumPerSKU: a SKU another transaction holds locked is left out at once,
+// without waiting, and rows sharing a SKU reserve their sum or nothing.
+func TestReservationSkipsLockedAndSums(t *testing.T) {
+	d := dbtest.Open(t, db.Postgres)
+	e := newEnv(t, d)
+	ana := e.user("ana")
+	p := e.product(ana, e.shop(ana, "Ana").ID, "Lamp", catalog.StatusActive, sku("A", 100, 5), sku("B", 100, 5), sku("C", 100, 5))
+	a, b, c := p.SKUs[0].ID, p.SKUs[1].ID, p.SKUs[2].ID
+	tx, err := d.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SELECT id FROM skus WHERE id = $1 FOR UPDATE`, a); err != nil {
+		t.Fatal(err)
+	}
+	r := catalog.Reservation{Wanted: "w", SkipLocked: true, SumPerSKU: true}
+	start := time.Now()
+	// a is locked; b is wanted 3 + 2 (all of it); c 4 + 2 (more than it has).
+	got, err := reserveIn(d, r, []catalog.Hold{{SKUID: a, Qty: 1}, {SKUID: b, Qty: 3}, {SKUID: b, Qty: 2}, {SKUID: c, Qty: 4}, {SKUID: c, Qty: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(start); waited > 5*time.Second {
+		t.Fatalf("the reservation waited %v for a locked SKU", waited)
+	}
+	if len(got) != 1 || got[0].id != b || got[0].available != 0 {
+		t.Fatalf("reserved %+v, want only b, with 0 left", got)
+	}
+	// Free is the rows of Wanted whose SKU was free, each as it was.
+	var free int
+	if err := d.QueryRowContext(ctx, `WITH w (sku_id, qty) AS (VALUES ($1, 1), ($2, 1), ($2, 1)), `+r.CTEs()+
+		` SELECT COUNT(*) FROM `+catalog.Free+` WHERE sku_id = $2`, a, b).Scan(&free); err != nil {
+		t.Fatal(err)
+	}
+	if free != 2 {
+		t.Fatalf("free has %d rows of b, want its 2", free)
+	}
 }

@@ -40,11 +40,16 @@ import (
 // connection, say) fails its requests instead: placing them again could
 // place them twice.
 //
-// A batch never waits for a row lock. It reserves only the SKUs no other
-// transaction holds locked at that moment (catalog.FreeRowsSQL, SKIP
-// LOCKED) and leaves the orders for the others to the lone path, which
+// A batch never waits for a SKU's row lock. It reserves only the SKUs no
+// other transaction holds locked at that moment (catalog.Reservation with
+// SkipLocked) and leaves the orders for the others to the lone path, which
 // waits as usual. Otherwise one slow transaction on one SKU would hold up
 // every order queued behind the batch, and two batches could deadlock.
+//
+// Each order sent with an Idempotency-Key notes itself on its key in the
+// batch statement, as a lone placement does. If a retry has taken some
+// order's key over, the statement aborts (nothing is written) and every
+// order of it is placed alone, where that one is refused.
 //
 // Requests are sharded by SKU, one statement in flight per shard: a hot
 // SKU's orders meet in one queue, where they are coalesced best, and two
@@ -70,6 +75,7 @@ type batchReq struct {
 	buyer string
 	item  ItemInput
 	ship  Shipping
+	claim *Claim // nil without an Idempotency-Key
 	oid   string
 	// state is queued until a batch takes the request (taken) or its
 	// caller gives up first (abandoned); only one of them happens.
@@ -117,8 +123,8 @@ func newBatcher(s *Service) *batcher { return &batcher{s: s, seed: maphash.MakeS
 // outcome is unknown. A request a batch has taken is waited for regardless
 // of ctx: its order may be committed, and the caller must not report it
 // given up.
-func (b *batcher) place(ctx context.Context, buyerID string, it ItemInput, ship Shipping) (Order, bool, error) {
-	r := &batchReq{buyer: buyerID, item: it, ship: ship, oid: reelmart.NewID(), done: make(chan batchResult, 1)}
+func (b *batcher) place(ctx context.Context, buyerID string, it ItemInput, ship Shipping, claim *Claim) (Order, bool, error) {
+	r := &batchReq{buyer: buyerID, item: it, ship: ship, claim: claim, oid: reelmart.NewID(), done: make(chan batchResult, 1)}
 	sh := &b.shards[maphash.String(b.seed, it.SKUID)%batchShards]
 	sh.mu.Lock()
 	sh.queue = append(sh.queue, r)
@@ -206,13 +212,17 @@ func (b *batcher) run(batch []*batchReq) {
 		}
 	}()
 	// The statement serves many requests, so no one request's context
-	// may cancel it. It cannot wait for a row lock (FreeRowsSQL), but it
-	// can wait for a connection or a stalled network, so it has a
+	// may cancel it. It does not wait for a SKU's row lock (SkipLocked),
+	// but it can wait for a connection or a stalled network, so it has a
 	// deadline of its own.
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
 	b.statements.Add(1)
 	got, err := b.s.placeBatch(ctx, batch)
+	if err == nil {
+		// A failure after the commit is one whose outcome is unknown.
+		err = b.s.afterCommit(ctx, "batch")
+	}
 	switch {
 	case err == nil:
 		b.placed.Add(int64(len(got)))
@@ -237,7 +247,10 @@ func (s *Service) placeBatch(ctx context.Context, batch []*batchReq) (map[string
 	var p db.Params
 	now := s.now()
 	rows := make([]string, len(batch))
-	videos, shared := false, false
+	videos, shared, keyed := false, false, false
+	for _, r := range batch {
+		keyed = keyed || r.claim != nil
+	}
 	for i, r := range batch {
 		ship, err := json.Marshal(r.ship)
 		if err != nil {
@@ -251,10 +264,22 @@ func (s *Service) placeBatch(ctx context.Context, batch []*batchReq) (map[string
 		if i > 0 && batch[i-1].item.SKUID == r.item.SKUID {
 			shared = true
 		}
-		rows[i] = fmt.Sprintf("(0, %s, CAST(%s AS INTEGER), CAST(%s AS TEXT), %s, CAST(%s AS TEXT), CAST(%s AS TEXT))",
+		row := fmt.Sprintf("0, %s, CAST(%s AS INTEGER), CAST(%s AS TEXT), %s, CAST(%s AS TEXT), CAST(%s AS TEXT)",
 			p.Add(r.item.SKUID), p.Add(r.item.Qty), p.Add(video), p.Add(r.oid), p.Add(r.buyer), p.Add(string(ship)))
+		if keyed {
+			var key, token any
+			if r.claim != nil {
+				key, token = r.claim.key, r.claim.token
+			}
+			row += fmt.Sprintf(", CAST(%s AS TEXT), CAST(%s AS TEXT)", p.Add(key), p.Add(token))
+		}
+		rows[i] = "(" + row + ")"
 	}
-	q := `WITH h (pos, sku_id, qty, video_id, oid, buyer, ship) AS (VALUES ` + strings.Join(rows, ", ") + `)`
+	cols, extra := `pos, sku_id, qty, video_id, oid, buyer, ship`, `h.buyer, h.ship,`
+	if keyed {
+		cols, extra = cols+`, ikey, claim`, extra+` h.ikey, h.claim,`
+	}
+	q := `WITH h (` + cols + `) AS (VALUES ` + strings.Join(rows, ", ") + `)`
 	rel := "h"
 	if videos {
 		// A line naming a missing video is left out, so it is not placed.
@@ -265,18 +290,21 @@ func (s *Service) placeBatch(ctx context.Context, batch []*batchReq) (map[string
 	// lock (which would hold up every order of the shard behind one
 	// slow transaction on one SKU) and cannot deadlock. An order whose
 	// SKU was locked is left to the lone path, which waits as usual.
-	q += `, f AS (` + catalog.FreeRowsSQL(rel) + `)`
-	rel, reserve := "f", "f"
-	if shared {
-		// Orders for the same SKU reserve their sum, one row per SKU as
-		// ReserveSQL wants.
-		q += `, a AS (SELECT sku_id, CAST(SUM(qty) AS INTEGER) AS qty FROM f GROUP BY sku_id)`
-		reserve = "a"
+	// Orders for the same SKU reserve their sum.
+	reserve := catalog.Reservation{Wanted: rel, SkipLocked: true, SumPerSKU: shared}
+	q += `, ` + reserve.CTEs() + `, ` +
+		linesSQL(catalog.Free, "h.buyer", p.Add(int64(s.cfg.PlatformFeeBps)), extra, false, videos) +
+		`, o AS (` + insertOrdersSQL("buyer", p.Add(s.cfg.Currency), "ship", p.Add(now.Add(s.cfg.ReservationTTL)), p.Add(now)) + `)`
+	position := `position`
+	if keyed {
+		// Each keyed order notes itself on its key, while its request
+		// still holds the claim; if one does not, nothing is written.
+		q += `, k AS (UPDATE idempotency_keys AS x SET effect = y.order_id FROM lines AS y
+			WHERE y.ikey IS NOT NULL AND x.user_id = y.buyer AND x.key = y.ikey AND x.claim = y.claim AND x.effect = '' RETURNING 1)`
+		position = `CASE WHEN (SELECT COUNT(*) FROM k) <> (SELECT COUNT(*) FROM lines WHERE ikey IS NOT NULL)
+			THEN reelmart_abort('` + abortSuperseded + `') ELSE position END`
 	}
-	q += `, take AS (` + catalog.ReserveSQL(db.Postgres, reserve) + `), ` +
-		linesSQL(rel, "h.buyer", p.Add(int64(s.cfg.PlatformFeeBps)), "h.buyer, h.ship,", false, videos) +
-		`, o AS (` + insertOrdersSQL("buyer", p.Add(s.cfg.Currency), "ship", p.Add(now.Add(s.cfg.ReservationTTL)), p.Add(now)) +
-		`), l AS (` + insertLinesSQL("position") + `) SELECT ` + placedCols + ` FROM lines`
+	q += `, l AS (` + insertLinesSQL(position) + `) SELECT ` + placedCols + ` FROM lines`
 	res, err := s.db.QueryContext(ctx, q, p...)
 	if err != nil {
 		return nil, fmt.Errorf("checkout: place batch: %w", err)

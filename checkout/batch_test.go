@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -98,12 +99,12 @@ func TestBatchOrdersStandAlone(t *testing.T) {
 
 	// Alone, each of the others gets its own answer.
 	for i, want := range map[int]string{2: "", 4: "validation_failed", 6: "validation_failed", 7: "product_not_for_sale"} {
-		_, err := e.svc.CreateOrders(ctx, buyers[i], checkout.OrderInput{Items: items[i : i+1], Shipping: addr})
+		_, err := e.svc.CreateOrders(ctx, buyers[i], checkout.OrderInput{Items: items[i : i+1], Shipping: addr}, nil)
 		if code(err) != want {
 			t.Errorf("order %d alone: %v, want %q", i, err, want)
 		}
 	}
-	if _, err := e.svc.CreateOrders(ctx, bob, checkout.OrderInput{Items: items[3:4], Shipping: addr}); code(err) != "out_of_stock" {
+	if _, err := e.svc.CreateOrders(ctx, bob, checkout.OrderInput{Items: items[3:4], Shipping: addr}, nil); code(err) != "out_of_stock" {
 		t.Errorf("order 3 alone after 2: %v, want out_of_stock", err)
 	}
 	e.checkReserved()
@@ -136,7 +137,7 @@ func TestBatchSkipsLockedSKUs(t *testing.T) {
 	}
 	lone := make(chan error, 1)
 	go func() {
-		_, err := e.svc.CreateOrders(ctx, buyer, checkout.OrderInput{Items: items[:1], Shipping: addr})
+		_, err := e.svc.CreateOrders(ctx, buyer, checkout.OrderInput{Items: items[:1], Shipping: addr}, nil)
 		lone <- err
 	}()
 	select {
@@ -179,7 +180,7 @@ func TestBatchRejectedFallsBack(t *testing.T) {
 	if _, reserved := e.stock(skus[0]); reserved != 0 {
 		t.Errorf("reserved %d after a rejected batch", reserved)
 	}
-	if _, err := e.svc.CreateOrders(ctx, buyer, checkout.OrderInput{Items: []checkout.ItemInput{{SKUID: skus[0], Qty: 1}}, Shipping: addr}); err != nil {
+	if _, err := e.svc.CreateOrders(ctx, buyer, checkout.OrderInput{Items: []checkout.ItemInput{{SKUID: skus[0], Qty: 1}}, Shipping: addr}, nil); err != nil {
 		t.Fatalf("the good order alone: %v", err)
 	}
 	e.checkReserved()
@@ -206,7 +207,7 @@ func TestBatchCoalescesOrders(t *testing.T) {
 	gaveUp, cancel := context.WithCancel(ctx)
 	cancel()
 	if _, err := e.svc.CreateOrders(gaveUp, buyers[0], checkout.OrderInput{
-		Items: []checkout.ItemInput{{SKUID: skus[1], Qty: 1}}, Shipping: addr}); !errors.Is(err, context.Canceled) {
+		Items: []checkout.ItemInput{{SKUID: skus[1], Qty: 1}}, Shipping: addr}, nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("order given up while queued: %v, want context.Canceled", err)
 	}
 	var wg sync.WaitGroup
@@ -218,7 +219,7 @@ func TestBatchCoalescesOrders(t *testing.T) {
 			defer wg.Done()
 			var got []checkout.Order
 			got, errs[i] = e.svc.CreateOrders(ctx, buyers[i], checkout.OrderInput{
-				Items: []checkout.ItemInput{{SKUID: skus[i%2], Qty: 1}}, Shipping: addr})
+				Items: []checkout.ItemInput{{SKUID: skus[i%2], Qty: 1}}, Shipping: addr}, nil)
 			if errs[i] == nil {
 				orders[i] = got[0]
 			}
@@ -281,4 +282,160 @@ func jsonOf(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// A batch statement whose connection breaks mid-flight has an unknown
+// outcome: each of its requests fails (it is neither placed again nor left
+// to the lone path, which could place it twice), and the retry with the
+// same Idempotency-Key places the order exactly once. Here the statement
+// is made to wait on the key's row and its backend is terminated, as a
+// failover or a dropped link would.
+func TestBatchKilledConnection(t *testing.T) {
+	e := newEnv(t, dbtest.Open(t, db.Postgres))
+	merchant, buyer := e.user("merchant"), e.user("buyer")
+	_, skus := e.product(merchant, e.shop(merchant, "Shop"), 0, 5, 1000)
+	in := checkout.OrderInput{Items: []checkout.ItemInput{{SKUID: skus[0], Qty: 1}}, Shipping: addr}
+	claim, _, err := e.svc.ClaimKey(ctx, buyer, "k", "hash")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := e.db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM idempotency_keys WHERE user_id = $1 AND key = 'k' FOR UPDATE`, buyer); err != nil {
+		t.Fatal(err)
+	}
+	statements, placed, declined := e.svc.BatchStats()
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.svc.CreateOrders(ctx, buyer, in, claim)
+		done <- err
+	}()
+	var pid int
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		// (Only the batch statement can wait on a lock here; its text is
+		// longer than pg_stat_activity keeps.)
+		err := e.db.QueryRowContext(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = current_database()
+			AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`).Scan(&pid)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, db.ErrNoRows) || time.Now().After(deadline) {
+			t.Fatalf("the batch statement never waited on the key: %v", err)
+		}
+	}
+	if _, err := e.db.ExecContext(ctx, `SELECT pg_terminate_backend($1)`, pid); err != nil {
+		t.Fatal(err)
+	}
+	err = <-done
+	if err == nil || reelmart.AsError(err) != nil {
+		t.Fatalf("order on a killed connection: %v, want an internal error", err)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	s2, p2, d2 := e.svc.BatchStats()
+	if s2 != statements+1 || p2 != placed || d2 != declined {
+		t.Errorf("stats moved by %d statements, %d placed, %d declined; want 1, 0, 0", s2-statements, p2-placed, d2-declined)
+	}
+	if _, reserved := e.stock(skus[0]); e.count("orders") != 0 || reserved != 0 {
+		t.Fatalf("a killed statement left %d orders, %d reserved", e.count("orders"), reserved)
+	}
+
+	// The 500 ends the lease; the retry finds nothing done and places it.
+	if err := e.svc.EndLease(ctx, claim); err != nil {
+		t.Fatal(err)
+	}
+	retry, _, err := e.svc.ClaimKey(ctx, buyer, "k", "hash")
+	if err != nil || retry.ReadBack() {
+		t.Fatalf("retry: %v, read back %v", err, retry.ReadBack())
+	}
+	if _, err := e.svc.CreateOrders(ctx, buyer, in, retry); err != nil {
+		t.Fatal(err)
+	}
+	if _, reserved := e.stock(skus[0]); e.count("orders") != 1 || reserved != 1 {
+		t.Fatalf("after the retry: %d orders, %d reserved; want 1 and 1", e.count("orders"), reserved)
+	}
+}
+
+// A batch that fails after its commit — the reply lost (an error) or a
+// panic in batch.go — fails every request it carried, none of which is
+// placed again; each retry with its Idempotency-Key reads back the order
+// the batch placed.
+func TestBatchFailureAfterCommit(t *testing.T) {
+	for _, inject := range []string{"error", "panic"} {
+		t.Run(inject, func(t *testing.T) {
+			e := newEnv(t, dbtest.Open(t, db.Postgres))
+			var armed atomic.Bool
+			armed.Store(true)
+			e.configure(func(c *checkout.Config) {
+				c.AfterCommit = func(_ context.Context, op string) error {
+					if op != "batch" || !armed.CompareAndSwap(true, false) {
+						return nil
+					}
+					if inject == "panic" {
+						panic("injected after the batch committed")
+					}
+					return errors.New("injected: the batch's reply was lost")
+				}
+			})
+			merchant := e.user("merchant")
+			_, skus := e.product(merchant, e.shop(merchant, "Shop"), 0, 5, 1000)
+			in := checkout.OrderInput{Items: []checkout.ItemInput{{SKUID: skus[0], Qty: 1}}, Shipping: addr}
+			buyers := []string{e.user("ann"), e.user("bob")}
+			claims := make([]*checkout.Claim, len(buyers))
+			for i, b := range buyers {
+				var err error
+				if claims[i], _, err = e.svc.ClaimKey(ctx, b, "k", "hash"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// Both requests queue, then go in one statement.
+			queued, release := e.svc.HoldBatches()
+			errs := make([]error, len(buyers))
+			var wg sync.WaitGroup
+			for i, b := range buyers {
+				wg.Go(func() { _, errs[i] = e.svc.CreateOrders(ctx, b, in, claims[i]) })
+			}
+			for deadline := time.Now().Add(10 * time.Second); queued() < len(buyers); time.Sleep(5 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("%d of %d orders queued", queued(), len(buyers))
+				}
+			}
+			release()
+			wg.Wait()
+			statements, placed, declined := e.svc.BatchStats()
+			if statements != 1 || placed != 0 || declined != 0 {
+				t.Errorf("%d statements, %d placed, %d declined; want one statement whose orders are neither", statements, placed, declined)
+			}
+			for i, err := range errs {
+				if err == nil || reelmart.AsError(err) != nil {
+					t.Errorf("request %d: %v, want an internal error", i, err)
+				}
+			}
+			// The statement did commit: both orders exist, once.
+			if _, reserved := e.stock(skus[0]); e.count("orders") != 2 || reserved != 2 {
+				t.Fatalf("%d orders, %d reserved; want 2 and 2", e.count("orders"), reserved)
+			}
+			for i, b := range buyers {
+				if err := e.svc.EndLease(ctx, claims[i]); err != nil {
+					t.Fatal(err)
+				}
+				retry, _, err := e.svc.ClaimKey(ctx, b, "k", "hash")
+				if err != nil || !retry.ReadBack() {
+					t.Fatalf("retry %d: %v, read back %v", i, err, retry.ReadBack())
+				}
+				orders, err := e.svc.CreateOrders(ctx, b, in, retry)
+				if err != nil || len(orders) != 1 || orders[0].BuyerID != b {
+					t.Fatalf("retry %d: %+v %v", i, orders, err)
+				}
+			}
+			if _, reserved := e.stock(skus[0]); e.count("orders") != 2 || reserved != 2 {
+				t.Fatalf("after the retries: %d orders, %d reserved; want 2 and 2", e.count("orders"), reserved)
+			}
+			e.checkReserved()
+		})
+	}
 }

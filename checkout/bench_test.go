@@ -23,57 +23,99 @@ import (
 //
 // Each reports orders/s, p99 latency and oversold units (must be 0); the
 // spread cases also x-ceiling, their throughput over the mean of the bare
-// UPDATE measured on the same database right before and right after. The
-// ...Alone variants place every order in a statement of its own, without
-// the coalescing of concurrent one-line orders (batch.go).
+// UPDATE measured on the same database right before and right after. Every
+// order carries an Idempotency-Key claim, as every order placed through the
+// API does (the claims are taken before the clock starts: what is measured
+// is the placement, which notes the order on its key); the ...NoKey
+// variants place without one. The ...Alone variants place every order in a
+// statement of its own, without the coalescing of concurrent one-line
+// orders (batch.go).
 const benchClients = 32
 
-func BenchmarkCheckoutHotSKU(b *testing.B) { benchOrders(b, 1, benchClients, false) }
+// benchCase is one shape of load: SKUs the orders spread over, concurrent
+// clients, whether orders are placed alone, and whether they carry no key.
+type benchCase struct {
+	skus, clients  int
+	alone, keyless bool
+}
 
-func BenchmarkCheckoutSpread(b *testing.B) { benchOrders(b, 1000, benchClients, false) }
+func BenchmarkCheckoutHotSKU(b *testing.B) { benchOrders(b, benchCase{skus: 1, clients: benchClients}) }
+
+func BenchmarkCheckoutSpread(b *testing.B) {
+	benchOrders(b, benchCase{skus: 1000, clients: benchClients})
+}
+
+// The same two without Idempotency-Keys: what noting each order on its key
+// costs.
+func BenchmarkCheckoutHotSKUNoKey(b *testing.B) {
+	benchOrders(b, benchCase{skus: 1, clients: benchClients, keyless: true})
+}
+
+func BenchmarkCheckoutSpreadNoKey(b *testing.B) {
+	benchOrders(b, benchCase{skus: 1000, clients: benchClients, keyless: true})
+}
 
 // The same two with every order placed in a statement of its own
 // (Config.PlaceAlone): what coalescing one-line orders (batch.go) gains.
-func BenchmarkCheckoutHotSKUAlone(b *testing.B) { benchOrders(b, 1, benchClients, true) }
+func BenchmarkCheckoutHotSKUAlone(b *testing.B) {
+	benchOrders(b, benchCase{skus: 1, clients: benchClients, alone: true})
+}
 
-func BenchmarkCheckoutSpreadAlone(b *testing.B) { benchOrders(b, 1000, benchClients, true) }
+func BenchmarkCheckoutSpreadAlone(b *testing.B) {
+	benchOrders(b, benchCase{skus: 1000, clients: benchClients, alone: true})
+}
 
 // One client, spread, with and without coalescing: what it costs when
 // there is nothing to coalesce.
-func BenchmarkCheckoutSerial(b *testing.B) { benchOrders(b, 1000, 1, false) }
+func BenchmarkCheckoutSerial(b *testing.B) { benchOrders(b, benchCase{skus: 1000, clients: 1}) }
 
-func BenchmarkCheckoutSerialAlone(b *testing.B) { benchOrders(b, 1000, 1, true) }
+func BenchmarkCheckoutSerialAlone(b *testing.B) {
+	benchOrders(b, benchCase{skus: 1000, clients: 1, alone: true})
+}
 
-func benchOrders(b *testing.B, nSKUs, clients int, alone bool) {
+func benchOrders(b *testing.B, bc benchCase) {
 	d := dbtest.Open(b, db.Postgres)
 	e := newEnv(b, d)
-	if alone {
-		e.svc = checkout.NewService(d, e.catalog, checkout.Config{Currency: "USD", PlaceAlone: true}, e.clock.now)
+	if bc.alone {
+		e.configure(func(c *checkout.Config) { c.PlaceAlone = true })
 	}
 	merchant := e.user("merchant")
 	shop := e.shop(merchant, "Bench")
-	skus := benchSKUs(b, e, merchant, shop, nSKUs)
-	buyers := make([]string, clients)
+	skus := benchSKUs(b, e, merchant, shop, bc.skus)
+	buyers := make([]string, bc.clients)
 	for i := range buyers {
 		buyers[i] = e.user(fmt.Sprintf("buyer%02d", i))
 	}
+	// One claimed key per order to come, handed out in turn; each order
+	// is placed for the buyer its key belongs to.
+	claims := make([]*checkout.Claim, bc.clients*warmup+b.N)
+	if !bc.keyless {
+		for i := range claims {
+			var err error
+			if claims[i], _, err = e.svc.ClaimKey(ctx, buyers[i%len(buyers)], fmt.Sprintf("bench-%d", i), "hash"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	var next atomic.Int64
 	// Each order runs under a context that can be cancelled, as an HTTP
 	// request's can (pgx then watches it for the statement's length).
 	reqCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	order := func(c int, rng *rand.Rand) error {
-		_, err := e.svc.CreateOrders(reqCtx, buyers[c], checkout.OrderInput{
-			Items: []checkout.ItemInput{{SKUID: skus[rng.IntN(len(skus))], Qty: 1}}, Shipping: addr})
+	order := func(_ int, rng *rand.Rand) error {
+		i := int(next.Add(1)-1) % len(claims)
+		_, err := e.svc.CreateOrders(reqCtx, buyers[i%len(buyers)], checkout.OrderInput{
+			Items: []checkout.ItemInput{{SKUID: skus[rng.IntN(len(skus))], Qty: 1}}, Shipping: addr}, claims[i])
 		return err
 	}
-	if nSKUs == 1 || clients == 1 {
-		measure(b, clients, order, true)
+	if bc.skus == 1 || bc.clients == 1 {
+		measure(b, bc.clients, order, true)
 	} else {
 		// The ceiling is measured on the same database right before and
 		// right after, and the ratio is against their mean: this machine
 		// is shared, and a ceiling from another minute is not comparable.
 		before := measure(b, benchClients, bareUpdate(d, skus), false)
-		ops := measure(b, clients, order, true)
+		ops := measure(b, bc.clients, order, true)
 		after := measure(b, benchClients, bareUpdate(d, skus), false)
 		b.ReportMetric(ops/((before+after)/2), "x-ceiling")
 	}
@@ -86,6 +128,16 @@ func benchOrders(b *testing.B, nSKUs, clients int, alone bool) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(oversold), "oversold")
+	if !bc.keyless {
+		// Every order is noted on its own key.
+		var noted int
+		if err := d.QueryRow(`SELECT COUNT(*) FROM idempotency_keys k JOIN orders o ON o.id = k.effect AND o.buyer_id = k.user_id`).Scan(&noted); err != nil {
+			b.Fatal(err)
+		}
+		if n := e.count("orders"); noted != n {
+			b.Fatalf("%d of %d orders noted on their key", noted, n)
+		}
+	}
 }
 
 // BenchmarkCheckoutBareUpdate is the ceiling: the conditional stock UPDATE

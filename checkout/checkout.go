@@ -3,9 +3,13 @@
 // wallet and its double-entry ledger, payment, the order lifecycle, creator
 // commissions and the commerce signals per source video.
 //
-// Stock itself belongs to catalog; checkout reaches it only through the
-// Stock interface, inside its own transactions. Money moves only by
-// posting a balanced ledger transaction (ledger.go).
+// Stock itself belongs to catalog. Placing an order reserves it with
+// catalog.Reservation, the part of checkout's placement statement that
+// catalog writes (place.go); paying, cancelling and refunding move it
+// through the Stock interface, inside checkout's transactions. Money moves
+// only by posting a balanced ledger transaction (ledger.go). Requests with
+// an Idempotency-Key note their effect on the key in the same statement or
+// transaction (idempotency.go).
 package checkout
 
 import (
@@ -23,9 +27,9 @@ import (
 	"github.com/reelmart/reelmart/platform/db"
 )
 
-// Stock is what checkout needs from the catalog; *catalog.Service has it.
-// Reserving is catalog.ReserveSQL, run inside checkout's own statement.
-// The quantity a SKU has reserved is always the sum of the lines of the
+// Stock is what checkout needs from the catalog service; *catalog.Service
+// has it. Reserving is not a call: it is catalog.Reservation, a part of
+// checkout's own placement statement. The quantity a SKU has reserved is always the sum of the lines of the
 // orders awaiting payment: placing an order adds its lines; paying (Sell),
 // cancelling or expiring it (Release) takes them out again.
 type Stock interface {
@@ -55,8 +59,17 @@ type Config struct {
 	// coalesced with other one-line orders (batch.go): a switch, and the
 	// baseline the benchmark compares batching with.
 	PlaceAlone bool
+	// KeyLease is how long a request holds its Idempotency-Key before a
+	// retry may take it over (idempotency.go); default 30 s.
+	KeyLease time.Duration
 	// Log receives failures that do not fail the request.
 	Log *slog.Logger
+	// AfterCommit, when set, runs after an operation's effect has
+	// committed and before its answer is built, with the operation's name
+	// ("place", "batch", "pay", "refund", "topup"); an error it returns
+	// fails the operation as a lost reply would. Tests inject failures
+	// there, at the worst moment for a retry; production leaves it nil.
+	AfterCommit func(ctx context.Context, op string) error
 }
 
 func (c Config) withDefaults() Config {
@@ -72,10 +85,21 @@ func (c Config) withDefaults() Config {
 	if c.MaxWalletBalance <= 0 {
 		c.MaxWalletBalance = 100_000_000
 	}
+	if c.KeyLease <= 0 {
+		c.KeyLease = 30 * time.Second
+	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
 	return c
+}
+
+// afterCommit runs Config.AfterCommit, if set.
+func (s *Service) afterCommit(ctx context.Context, op string) error {
+	if s.cfg.AfterCommit == nil {
+		return nil
+	}
+	return s.cfg.AfterCommit(ctx, op)
 }
 
 // Service runs carts, orders, wallets and the ledger.

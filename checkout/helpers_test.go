@@ -118,11 +118,29 @@ func (e *env) product(owner, shopID string, bps, stock int, prices ...int64) (st
 	return p.ID, ids
 }
 
+// configure replaces e's checkout service with one whose config set
+// changed from the default.
+func (e *env) configure(set func(*checkout.Config)) {
+	cfg := checkout.Config{Currency: "USD"}
+	set(&cfg)
+	e.svc = checkout.NewService(e.db, e.catalog, cfg, e.clock.now)
+}
+
+// count returns the number of rows of table.
+func (e *env) count(table string) int {
+	e.t.Helper()
+	var n int
+	if err := e.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
 var addr = &checkout.Shipping{Name: "Ann Buyer", Line1: "1 Main St", City: "Springfield", PostalCode: "12345", Country: "US"}
 
 func (e *env) order(buyer string, items ...checkout.ItemInput) []checkout.Order {
 	e.t.Helper()
-	orders, err := e.svc.CreateOrders(ctx, buyer, checkout.OrderInput{Items: items, Shipping: addr})
+	orders, err := e.svc.CreateOrders(ctx, buyer, checkout.OrderInput{Items: items, Shipping: addr}, nil)
 	if err != nil {
 		e.t.Fatalf("create orders: %v", err)
 	}
@@ -131,7 +149,7 @@ func (e *env) order(buyer string, items ...checkout.ItemInput) []checkout.Order 
 
 func (e *env) topUp(user string, amount int64) {
 	e.t.Helper()
-	if _, err := e.svc.TopUp(ctx, user, checkout.Money{AmountMinor: amount}); err != nil {
+	if _, err := e.svc.TopUp(ctx, user, checkout.Money{AmountMinor: amount}, nil); err != nil {
 		e.t.Fatal(err)
 	}
 }

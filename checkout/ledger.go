@@ -142,8 +142,13 @@ func (s *Service) Wallet(ctx context.Context, userID string) (WalletView, error)
 
 // TopUp adds amount (minor units) to userID's wallet from the sandbox
 // funding source and returns the wallet. It returns a validation error for
-// an amount outside 1…MaxTopUp, or ErrWalletLimit.
-func (s *Service) TopUp(ctx context.Context, userID string, amount Money) (WalletView, error) {
+// an amount outside 1…MaxTopUp, or ErrWalletLimit. With claim (an
+// Idempotency-Key) the top-up is noted on the key; if an earlier attempt
+// with the key topped up, the wallet is returned as it is now instead.
+func (s *Service) TopUp(ctx context.Context, userID string, amount Money, claim *Claim) (WalletView, error) {
+	if claim.ReadBack() {
+		return s.Wallet(ctx, userID)
+	}
 	var bad []reelmart.FieldError
 	if amount.AmountMinor < 1 || amount.AmountMinor > s.cfg.MaxTopUp {
 		bad = append(bad, reelmart.FieldError{Field: "amount.amount_minor", Message: fmt.Sprintf("must be from 1 to %d", s.cfg.MaxTopUp)})
@@ -155,10 +160,11 @@ func (s *Service) TopUp(ctx context.Context, userID string, amount Money) (Walle
 		return WalletView{}, err
 	}
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := s.post(ctx, tx, TxTopUp, "", userID, []entry{
+		txID, err := s.post(ctx, tx, TxTopUp, "", userID, []entry{
 			{account: AccountSandbox, kind: KindSystem, amount: -amount.AmountMinor},
 			{account: walletAccount(userID), kind: KindWallet, owner: userID, amount: amount.AmountMinor},
-		}); err != nil {
+		})
+		if err != nil {
 			return err
 		}
 		b, err := s.balance(ctx, tx, walletAccount(userID))
@@ -168,8 +174,11 @@ func (s *Service) TopUp(ctx context.Context, userID string, amount Money) (Walle
 		if b > s.cfg.MaxWalletBalance {
 			return ErrWalletLimit
 		}
-		return nil
+		return claim.note(ctx, tx, txID)
 	})
+	if err == nil {
+		err = s.afterCommit(ctx, "topup")
+	}
 	if err != nil {
 		return WalletView{}, err
 	}

@@ -134,8 +134,13 @@ func holdsOf(o Order) []catalog.Hold {
 // ErrOrderNotFound, ErrNotBuyer, a validation error for an unknown method,
 // illegal_transition unless the order awaits payment (so a second payment
 // never charges twice), ErrOrderExpired (the order is then cancelled), or
-// ErrInsufficientFunds (nothing changes).
-func (s *Service) Pay(ctx context.Context, userID, id, method string) (Order, error) {
+// ErrInsufficientFunds (nothing changes). With claim (an Idempotency-Key)
+// the payment is noted on the key; if an earlier attempt with the key paid,
+// the order is returned as it is now instead.
+func (s *Service) Pay(ctx context.Context, userID, id, method string, claim *Claim) (Order, error) {
+	if claim.ReadBack() {
+		return s.load(ctx, s.db, id)
+	}
 	m, ok := s.methods[method]
 	if !ok {
 		return Order{}, ErrUnknownMethod
@@ -179,12 +184,18 @@ func (s *Service) Pay(ctx context.Context, userID, id, method string) (Order, er
 				}
 			}
 		}
-		return s.move(ctx, tx, &o, StatePaid, userID)
+		if err := s.move(ctx, tx, &o, StatePaid, userID); err != nil {
+			return err
+		}
+		return claim.note(ctx, tx, o.ID)
 	})
 	if expired {
 		if _, err := s.expire(ctx, id); err != nil {
 			s.logf(ctx, "checkout: cancel expired order", "order_id", id, "err", err)
 		}
+	}
+	if err == nil {
+		err = s.afterCommit(ctx, "pay")
 	}
 	if err != nil {
 		return Order{}, err
@@ -274,7 +285,7 @@ func (s *Service) Complete(ctx context.Context, userID, id string) (Order, error
 // is refunded in full and its stock returned. It returns ErrOrderNotFound
 // or illegal_transition.
 func (s *Service) Cancel(ctx context.Context, userID, id string) (Order, error) {
-	return s.unwind(ctx, userID, id, "cancel", StateCancelled, func(r role, st State) bool {
+	return s.unwind(ctx, userID, id, "cancel", StateCancelled, nil, func(r role, st State) bool {
 		return (r == roleBuyer || r == roleMerchant) && (st == StatePendingPayment || st == StatePaid)
 	})
 }
@@ -282,14 +293,19 @@ func (s *Service) Cancel(ctx context.Context, userID, id string) (Order, error) 
 // Refund refunds a paid or shipped order for its shop's owner: the buyer
 // gets the total back, pending commissions are reversed and the stock is
 // returned. It returns ErrOrderNotFound, ErrNotShopOwner or
-// illegal_transition.
-func (s *Service) Refund(ctx context.Context, userID, id string) (Order, error) {
-	return s.unwind(ctx, userID, id, "refund", StateRefunded, func(r role, st State) bool {
+// illegal_transition. With claim (an Idempotency-Key) the refund is noted on
+// the key; if an earlier attempt with the key refunded, the order is
+// returned as it is now instead.
+func (s *Service) Refund(ctx context.Context, userID, id string, claim *Claim) (Order, error) {
+	if claim.ReadBack() {
+		return s.load(ctx, s.db, id)
+	}
+	return s.unwind(ctx, userID, id, "refund", StateRefunded, claim, func(r role, st State) bool {
 		return st == StatePaid || st == StateShipped
 	})
 }
 
-func (s *Service) unwind(ctx context.Context, userID, id, action string, to State, allowed func(role, State) bool) (Order, error) {
+func (s *Service) unwind(ctx context.Context, userID, id, action string, to State, claim *Claim, allowed func(role, State) bool) (Order, error) {
 	var back map[string]int
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		o, r, err := s.lockOrder(ctx, tx, id, userID)
@@ -306,12 +322,18 @@ func (s *Service) unwind(ctx context.Context, userID, id, action string, to Stat
 			return err
 		}
 		back = deltas(o, 1)
-		return s.move(ctx, tx, &o, to, userID)
+		if err := s.move(ctx, tx, &o, to, userID); err != nil {
+			return err
+		}
+		return claim.note(ctx, tx, o.ID)
 	})
 	if err != nil {
 		return Order{}, err
 	}
 	s.stockChanged(ctx, back)
+	if err := s.afterCommit(ctx, action); err != nil {
+		return Order{}, err
+	}
 	return s.load(ctx, s.db, id)
 }
 
@@ -386,23 +408,10 @@ func (s *Service) Sweep(ctx context.Context) (int64, error) {
 	var total int64
 	for {
 		// The state is a literal so the partial index orders_unpaid_expiry applies.
-		rows, err := s.db.QueryContext(ctx, `SELECT id FROM orders WHERE state = 'pending_payment' AND expires_at <= $1
+		ids, err := s.ids(ctx, "find expired orders", `SELECT id FROM orders WHERE state = 'pending_payment' AND expires_at <= $1
 			ORDER BY expires_at LIMIT 200`, s.now())
 		if err != nil {
-			return total, fmt.Errorf("checkout: find expired orders: %w", err)
-		}
-		var ids []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return total, fmt.Errorf("checkout: find expired orders: %w", err)
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return total, fmt.Errorf("checkout: find expired orders: %w", err)
+			return total, err
 		}
 		var n int64
 		for _, id := range ids {

@@ -28,14 +28,14 @@ func TestJourney(t *testing.T) {
 		if st, res := e.stock(skus[0]); st != 10 || res != 2 {
 			t.Fatalf("stock %d reserved %d after order", st, res)
 		}
-		o, err := e.svc.Pay(ctx, buyer, id, "wallet")
+		o, err := e.svc.Pay(ctx, buyer, id, "wallet", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if o.State != checkout.StatePaid {
 			t.Fatalf("state %s", o.State)
 		}
-		if _, err := e.svc.Pay(ctx, buyer, id, "wallet"); code(err) != "illegal_transition" {
+		if _, err := e.svc.Pay(ctx, buyer, id, "wallet", nil); code(err) != "illegal_transition" {
 			t.Fatalf("second pay: %v", err)
 		}
 		if st, res := e.stock(skus[0]); st != 8 || res != 0 {
@@ -83,7 +83,7 @@ func TestJourney(t *testing.T) {
 			earn.Videos[0].Revenue.AmountMinor != 5000 || earn.Videos[0].Settled.AmountMinor != 500 {
 			t.Fatalf("earnings %+v", earn)
 		}
-		if _, err := e.svc.Refund(ctx, merchant, id); code(err) != "illegal_transition" {
+		if _, err := e.svc.Refund(ctx, merchant, id, nil); code(err) != "illegal_transition" {
 			t.Fatalf("refund after completion: %v", err)
 		}
 		e.checkLedger()

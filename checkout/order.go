@@ -193,8 +193,14 @@ func checkItem(bad *[]reelmart.FieldError, prefix string, it ItemInput) {
 // returns a validation error (also for an unknown SKU or video),
 // ErrCartEmpty, a cart_stale error when a cart line's price changed since
 // it was put, catalog.ErrNotForSale, or catalog.OutOfStock naming every SKU
-// that is short (then nothing is reserved).
-func (s *Service) CreateOrders(ctx context.Context, buyerID string, in OrderInput) ([]Order, error) {
+// that is short (then nothing is reserved). With claim (an
+// Idempotency-Key), the orders are noted on the key as they are placed, and
+// if an earlier attempt with the key placed them, they are returned as
+// they are now instead (ErrKeySuperseded: a retry took the key over).
+func (s *Service) CreateOrders(ctx context.Context, buyerID string, in OrderInput, claim *Claim) ([]Order, error) {
+	if claim.ReadBack() {
+		return s.placedOrders(ctx, buyerID, claim.effect)
+	}
 	var bad []reelmart.FieldError
 	switch {
 	case in.FromCart && len(in.Items) > 0:
@@ -238,9 +244,31 @@ func (s *Service) CreateOrders(ctx context.Context, buyerID string, in OrderInpu
 				Message: "a price in the cart changed since it was added; review the cart and put the line again"}
 		}
 	}
-	orders, err := s.place(ctx, buyerID, items, *in.Shipping, in.FromCart)
+	orders, err := s.place(ctx, buyerID, items, *in.Shipping, in.FromCart, claim)
 	if err != nil {
 		return nil, err
+	}
+	return orders, nil
+}
+
+// placedOrders reads back the orders a placement noted on an
+// Idempotency-Key (effect: the ids of its lines' would-be orders, joined by
+// commas), sorted by shop as CreateOrders returns them.
+func (s *Service) placedOrders(ctx context.Context, buyerID, effect string) ([]Order, error) {
+	in, args := inList(strings.Split(effect, ","), 2)
+	ids, err := s.ids(ctx, "read back placed orders", `SELECT id FROM orders WHERE buyer_id = $1 AND id IN (`+in+`) ORDER BY shop_id`,
+		append([]any{buyerID}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("checkout: the orders noted on an idempotency key (%s) are missing", effect)
+	}
+	orders := make([]Order, len(ids))
+	for i, id := range ids {
+		if orders[i], err = s.load(ctx, s.db, id); err != nil {
+			return nil, err
+		}
 	}
 	return orders, nil
 }

@@ -22,7 +22,7 @@ import (
 //	h        the requested lines (position, SKU, quantity, source video,
 //	         and a fresh order id per line)
 //	hv       (when a line names a video) the lines whose video exists
-//	take     catalog.ReserveSQL: reserve each line's quantity with a
+//	reserved catalog.Reservation: reserve each line's quantity with a
 //	         conditional UPDATE of the SKU, returning the price, title,
 //	         shop and commission rate under the row lock
 //	lines    the lines priced and split by shop: each shop's order takes
@@ -34,6 +34,9 @@ import (
 //	         names no video), reelmart_abort fails the whole statement, so
 //	         nothing stays reserved
 //	cleared  (from the cart) DELETE the cart lines just ordered
+//	k        (with an Idempotency-Key) note the orders on the key; if the
+//	         request's claim was taken over by a retry, reelmart_abort
+//	         fails the statement (idempotency.go)
 //
 // and the statement returns lines. Every amount is computed once, in SQL,
 // and what the response says is what was stored. The statement is kept
@@ -44,9 +47,9 @@ import (
 // joins only when a line names a video.
 //
 // SQLite has no writable CTEs, so there the same parts run as separate
-// statements in one transaction (round trips are free in process):
-// reserve and count, then the inserts and the read with take read from the
-// tables.
+// statements in one transaction (round trips are free in process): note
+// the key, reserve and count, then the inserts and the read, with reserved
+// read from the tables.
 //
 // When nothing is placed, explain works out why from a fresh read: an
 // unknown SKU or video (422), a product not for sale, or out_of_stock
@@ -66,9 +69,9 @@ var (
 	errConflict  = errors.New("checkout: order placement rolled back by a conflict")
 )
 
-func (s *Service) place(ctx context.Context, buyerID string, items []ItemInput, ship Shipping, fromCart bool) ([]Order, error) {
+func (s *Service) place(ctx context.Context, buyerID string, items []ItemInput, ship Shipping, fromCart bool, claim *Claim) ([]Order, error) {
 	if s.batch != nil && len(items) == 1 && !fromCart {
-		o, ok, err := s.batch.place(ctx, buyerID, items[0], ship)
+		o, ok, err := s.batch.place(ctx, buyerID, items[0], ship, claim)
 		if err != nil {
 			return nil, err
 		}
@@ -77,9 +80,12 @@ func (s *Service) place(ctx context.Context, buyerID string, items []ItemInput, 
 		}
 	}
 	for attempt := 1; ; attempt++ {
-		orders, flipped, err := s.placeOnce(ctx, buyerID, items, ship, fromCart)
+		orders, flipped, err := s.placeOnce(ctx, buyerID, items, ship, fromCart, claim)
 		if err == nil {
 			s.stock.StockChanged(ctx, flipped...)
+			if err := s.afterCommit(ctx, "place"); err != nil {
+				return nil, err
+			}
 			return orders, nil
 		}
 		conflict := errors.Is(err, errConflict)
@@ -109,10 +115,11 @@ type placement struct {
 	p       db.Params
 	now     time.Time
 	n       int
-	videos  bool   // some line names a source video
-	h       string // the CTE of requested lines
-	hParams int    // how many of p h (and the buyer) take
-	buyer   string // placeholder of the buyer id
+	videos  bool     // some line names a source video
+	h       string   // the CTE of requested lines
+	hParams int      // how many of p h (and the buyer) take
+	buyer   string   // placeholder of the buyer id
+	oids    []string // the order id each line would give its order
 }
 
 func (s *Service) newPlacement(buyerID string, items []ItemInput) *placement {
@@ -135,8 +142,10 @@ func (s *Service) newPlacement(buyerID string, items []ItemInput) *placement {
 			video = *it.SourceVideoID
 			pl.videos = true
 		}
+		oid := reelmart.NewID()
+		pl.oids = append(pl.oids, oid)
 		rows[j] = fmt.Sprintf("(CAST(%s AS INTEGER), %s, CAST(%s AS INTEGER), CAST(%s AS TEXT), %s)",
-			pl.p.Add(i), pl.p.Add(it.SKUID), pl.p.Add(it.Qty), pl.p.Add(video), pl.p.Add(reelmart.NewID()))
+			pl.p.Add(i), pl.p.Add(it.SKUID), pl.p.Add(it.Qty), pl.p.Add(video), pl.p.Add(oid))
 	}
 	pl.h = `h (pos, sku_id, qty, video_id, oid) AS (VALUES ` + strings.Join(rows, ", ") + `)`
 	pl.hParams = len(pl.p)
@@ -162,7 +171,8 @@ func (pl *placement) lines(fee string) string {
 	return linesSQL("h", pl.buyer, fee, "", pl.n > 1, pl.videos)
 }
 
-// linesSQL is the lines CTE over the requested lines rel joined to take:
+// linesSQL is the lines CTE over the requested lines rel joined to
+// catalog.Reserved:
 // each line priced, with its order id and position (with split, each
 // shop's order takes the id of its first line, and the sum of its lines as
 // total; without, every line is an order of its own), the platform fee,
@@ -186,7 +196,7 @@ func linesSQL(rel, buyer, fee, extra string, split, videos bool) string {
 		CASE WHEN x.creator_id IS NULL THEN 0 ELSE x.price_minor * x.qty * x.commission_bps / 10000 END AS commission_minor
 		FROM (SELECT ` + extra + ` h.pos, h.qty, h.video_id, t.sku_id, t.product_id, t.code, t.price_minor, t.title, t.shop_id,
 			t.commission_bps, t.available, ` + order + `, ` + creator + `
-			FROM ` + rel + ` AS h JOIN take AS t ON t.sku_id = h.sku_id` + join + window + `) AS x)`
+			FROM ` + rel + ` AS h JOIN ` + catalog.Reserved + ` AS t ON t.sku_id = h.sku_id` + join + window + `) AS x)`
 }
 
 // insertOrders writes one order per shop, from the first line of each.
@@ -204,14 +214,21 @@ func insertOrdersSQL(buyer, currency, ship, expires, now string) string {
 		FROM lines WHERE position = 0`
 }
 
-// insertLines writes the lines; with several, it aborts the statement
-// unless every one was reserved.
-func (pl *placement) insertLines() string {
-	position := `position`
-	if pl.n > 1 {
-		position = `CASE WHEN (SELECT COUNT(*) FROM take) = ` + pl.p.Add(pl.n) + ` THEN position ELSE reelmart_abort('order incomplete') END`
+// insertLines writes the lines. It aborts the statement if keyed and the
+// note on the key (CTE k) found the claim taken over, or if there are
+// several lines and not every one was reserved.
+func (pl *placement) insertLines(keyed bool) string {
+	var guards []string
+	if keyed {
+		guards = append(guards, `WHEN NOT EXISTS (SELECT 1 FROM k) THEN reelmart_abort('`+abortSuperseded+`')`)
 	}
-	return insertLinesSQL(position)
+	if pl.n > 1 {
+		guards = append(guards, `WHEN (SELECT COUNT(*) FROM `+catalog.Reserved+`) <> `+pl.p.Add(pl.n)+` THEN reelmart_abort('order incomplete')`)
+	}
+	if len(guards) == 0 {
+		return insertLinesSQL(`position`)
+	}
+	return insertLinesSQL(`CASE ` + strings.Join(guards, ` `) + ` ELSE position END`)
 }
 
 // insertLinesSQL writes the lines of lines, each at position (an expression).
@@ -227,9 +244,11 @@ const placedCols = `order_id, position, sku_id, product_id, title, code, qty, pr
 	video_id, creator_id, shop_id, total, fee_minor, available`
 
 // placeOnce places the orders, or returns errNotPlaced or errConflict
-// with nothing written. It also returns the SKUs the orders left with nothing available,
-// for the search index.
-func (s *Service) placeOnce(ctx context.Context, buyerID string, items []ItemInput, ship Shipping, fromCart bool) ([]Order, []string, error) {
+// with nothing written (or ErrKeySuperseded, when claim was taken over).
+// It also returns the SKUs the orders left with nothing available, for the
+// search index. With a claim, the orders are noted on its key as the line
+// ids joined by commas (the orders' ids are among them).
+func (s *Service) placeOnce(ctx context.Context, buyerID string, items []ItemInput, ship Shipping, fromCart bool, claim *Claim) ([]Order, []string, error) {
 	shipJSON, err := json.Marshal(ship)
 	if err != nil {
 		return nil, nil, fmt.Errorf("checkout: encode shipping: %w", err)
@@ -238,10 +257,14 @@ func (s *Service) placeOnce(ctx context.Context, buyerID string, items []ItemInp
 	fee := pl.p.Add(int64(s.cfg.PlatformFeeBps))
 	if s.db.Dialect() == db.Postgres {
 		rel, hv := pl.reserve()
-		q := `WITH ` + pl.h + hv + `, take AS (` + catalog.ReserveSQL(db.Postgres, rel) + `), ` + pl.lines(fee) +
-			`, o AS (` + pl.insertOrders(s, shipJSON) + `), l AS (` + pl.insertLines() + `)`
+		q := `WITH ` + pl.h + hv + `, ` + catalog.Reservation{Wanted: rel}.CTEs() + `, ` + pl.lines(fee) +
+			`, o AS (` + pl.insertOrders(s, shipJSON) + `)`
+		if claim != nil {
+			q += `, ` + claim.noteCTE(&pl.p, strings.Join(pl.oids, ","), "lines")
+		}
+		q += `, l AS (` + pl.insertLines(claim != nil) + `)`
 		if fromCart {
-			q += `, cleared AS (DELETE FROM cart_items WHERE user_id = ` + pl.buyer + ` AND sku_id IN (SELECT sku_id FROM take))`
+			q += `, cleared AS (DELETE FROM cart_items WHERE user_id = ` + pl.buyer + ` AND sku_id IN (SELECT sku_id FROM ` + catalog.Reserved + `))`
 		}
 		rows, err := s.db.QueryContext(ctx, q+` SELECT `+placedCols+` FROM lines`, pl.p...)
 		if err != nil {
@@ -252,8 +275,11 @@ func (s *Service) placeOnce(ctx context.Context, buyerID string, items []ItemInp
 	var orders []Order
 	var flipped []string
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := claim.note(ctx, tx, strings.Join(pl.oids, ",")); err != nil {
+			return err
+		}
 		rel, hv := pl.reserve()
-		res, err := tx.ExecContext(ctx, `WITH `+pl.h+hv+` `+catalog.ReserveSQL(db.SQLite, rel), pl.p[:pl.hParams]...)
+		res, err := tx.ExecContext(ctx, `WITH `+pl.h+hv+` `+catalog.Reservation{Wanted: rel}.Update(), pl.p[:pl.hParams]...)
 		if err != nil {
 			return err
 		}
@@ -263,12 +289,13 @@ func (s *Service) placeOnce(ctx context.Context, buyerID string, items []ItemInp
 			return errNotPlaced
 		}
 		// Each statement is built on the parameters of h and the fee, and
-		// adds its own.
+		// adds its own. Every line of h was reserved (hv, if any, had them
+		// all), so the reserved SKUs are read over h.
 		base := slices.Clone(pl.p)
-		with := `WITH ` + pl.h + `, take AS (` + catalog.ReservedSKUsSQL("h") + `), ` + pl.lines(fee) + ` `
+		with := `WITH ` + pl.h + `, ` + catalog.Reservation{Wanted: "h"}.ReadReserved() + `, ` + pl.lines(fee) + ` `
 		for _, build := range []func() string{
 			func() string { return pl.insertOrders(s, shipJSON) },
-			pl.insertLines,
+			func() string { return pl.insertLines(false) },
 		} {
 			pl.p = slices.Clone(base)
 			if _, err := tx.ExecContext(ctx, with+build(), pl.p...); err != nil {
@@ -364,10 +391,14 @@ func (s *Service) scanPlaced(rows *sql.Rows, buyerID string, ship Shipping, pl *
 	return out, flipped, nil
 }
 
-// placeErr is errNotPlaced for a placement aborted by reelmart_abort, and
-// errConflict for one rolled back by a deadlock or serialization failure.
+// placeErr is errNotPlaced for a placement aborted by reelmart_abort (or
+// ErrKeySuperseded when the fence stopped it), and errConflict for one
+// rolled back by a deadlock or serialization failure.
 func placeErr(err error) error {
-	if _, ok := db.Aborted(err); ok {
+	if reason, ok := db.Aborted(err); ok {
+		if reason == abortSuperseded {
+			return ErrKeySuperseded
+		}
 		return errNotPlaced
 	}
 	if db.Retryable(err) {
@@ -441,17 +472,12 @@ func (s *Service) existingVideos(ctx context.Context, ids []string) (map[string]
 		return out, nil
 	}
 	in, args := inList(ids, 1)
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM videos WHERE id IN (`+in+`)`, args...)
+	found, err := s.ids(ctx, "load videos", `SELECT id FROM videos WHERE id IN (`+in+`)`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("checkout: load videos: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("checkout: load videos: %w", err)
-		}
+	for _, id := range found {
 		out[id] = true
 	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -111,7 +111,7 @@ func TestLedgerProperties(t *testing.T) {
 				op = "topup"
 				b := buyers[rng.IntN(len(buyers))]
 				amt := int64(1 + rng.IntN(20000))
-				if _, err := e.svc.TopUp(ctx, b, checkout.Money{AmountMinor: amt}); err != nil {
+				if _, err := e.svc.TopUp(ctx, b, checkout.Money{AmountMinor: amt}, nil); err != nil {
 					t.Fatalf("step %d topup: %v", step, err)
 				}
 				wallet[b] += amt
@@ -126,7 +126,7 @@ func TestLedgerProperties(t *testing.T) {
 					}
 					items = append(items, it)
 				}
-				got, err := e.svc.CreateOrders(ctx, b, checkout.OrderInput{Items: items, Shipping: addr})
+				got, err := e.svc.CreateOrders(ctx, b, checkout.OrderInput{Items: items, Shipping: addr}, nil)
 				expectDomain(op, err)
 				if err != nil && code(err) != "out_of_stock" {
 					t.Fatalf("step %d order: %v", step, err)
@@ -140,7 +140,7 @@ func TestLedgerProperties(t *testing.T) {
 					continue
 				}
 				before := o.State
-				_, err := e.svc.Pay(ctx, o.BuyerID, o.ID, "wallet")
+				_, err := e.svc.Pay(ctx, o.BuyerID, o.ID, "wallet", nil)
 				expectDomain(op, err)
 				refresh(o)
 				switch c := code(err); {
@@ -192,7 +192,7 @@ func TestLedgerProperties(t *testing.T) {
 				op = "refund"
 				if o := pickIn(checkout.StatePaid, checkout.StateShipped); o != nil {
 					before := o.State
-					_, err := e.svc.Refund(ctx, owner(*o), o.ID)
+					_, err := e.svc.Refund(ctx, owner(*o), o.ID, nil)
 					expectDomain(op, err)
 					refresh(o)
 					if err == nil {

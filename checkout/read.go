@@ -133,23 +133,10 @@ func (s *Service) ShopOrders(ctx context.Context, userID, shopID, cursor string,
 
 func (s *Service) listOrders(ctx context.Context, where, arg, cursor string, limit int) (Page[Order], error) {
 	limit = pageLimit(limit)
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM orders WHERE `+where+` AND ($2 = '' OR id < $2) ORDER BY id DESC LIMIT $3`,
+	ids, err := s.ids(ctx, "list orders", `SELECT id FROM orders WHERE `+where+` AND ($2 = '' OR id < $2) ORDER BY id DESC LIMIT $3`,
 		arg, cursor, limit+1)
 	if err != nil {
-		return Page[Order]{}, fmt.Errorf("checkout: list orders: %w", err)
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return Page[Order]{}, fmt.Errorf("checkout: list orders: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return Page[Order]{}, fmt.Errorf("checkout: list orders: %w", err)
+		return Page[Order]{}, err
 	}
 	out := Page[Order]{Items: []Order{}}
 	if len(ids) > limit {
@@ -162,6 +149,28 @@ func (s *Service) listOrders(ctx context.Context, where, arg, cursor string, lim
 			return Page[Order]{}, err
 		}
 		out.Items = append(out.Items, o)
+	}
+	return out, nil
+}
+
+// ids runs query, which selects one column of ids, and returns them in
+// order; what says what failed.
+func (s *Service) ids(ctx context.Context, what, query string, args ...any) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("checkout: %s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("checkout: %s: %w", what, err)
+		}
+		out = append(out, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("checkout: %s: %w", what, err)
 	}
 	return out, nil
 }

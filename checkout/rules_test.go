@@ -24,7 +24,7 @@ func TestConcurrentPayments(t *testing.T) {
 		errs := make([]error, 10)
 		for i := range errs {
 			wg.Add(1)
-			go func() { defer wg.Done(); _, errs[i] = e.svc.Pay(ctx, buyer, o.ID, "wallet") }()
+			go func() { defer wg.Done(); _, errs[i] = e.svc.Pay(ctx, buyer, o.ID, "wallet", nil) }()
 		}
 		wg.Wait()
 		ok := 0
@@ -44,7 +44,7 @@ func TestConcurrentPayments(t *testing.T) {
 			o := e.order(buyer, checkout.ItemInput{SKUID: skus[0], Qty: 1})[0]
 			var payErr, cancelErr error
 			wg.Add(2)
-			go func() { defer wg.Done(); _, payErr = e.svc.Pay(ctx, buyer, o.ID, "wallet") }()
+			go func() { defer wg.Done(); _, payErr = e.svc.Pay(ctx, buyer, o.ID, "wallet", nil) }()
 			go func() { defer wg.Done(); _, cancelErr = e.svc.Cancel(ctx, merchant, o.ID) }()
 			wg.Wait()
 			if code(payErr) != "" && code(payErr) != "illegal_transition" || code(cancelErr) != "" {
@@ -122,13 +122,13 @@ func TestLimitsAndOwnership(t *testing.T) {
 		if !cart.Stale || cart.Items[0].StaleReasons[0] != checkout.StaleOutOfStock {
 			t.Fatalf("7 of 5 is not flagged: %+v", cart.Items[0])
 		}
-		if _, err := e.svc.TopUp(ctx, buyer, checkout.Money{AmountMinor: 1_000_001}); code(err) != "validation_failed" {
+		if _, err := e.svc.TopUp(ctx, buyer, checkout.Money{AmountMinor: 1_000_001}, nil); code(err) != "validation_failed" {
 			t.Fatalf("top-up over the limit: %v", err)
 		}
 		for range 100 {
 			e.topUp(buyer, 1_000_000)
 		}
-		if _, err := e.svc.TopUp(ctx, buyer, checkout.Money{AmountMinor: 1}); code(err) != "wallet_limit" {
+		if _, err := e.svc.TopUp(ctx, buyer, checkout.Money{AmountMinor: 1}, nil); code(err) != "wallet_limit" {
 			t.Fatalf("top-up over the wallet limit: %v", err)
 		}
 		if b := e.balance("wallet:" + buyer); b != 100_000_000 {
@@ -144,55 +144,6 @@ func TestLimitsAndOwnership(t *testing.T) {
 			t.Fatalf("merchant cancels: %+v %v", got, err)
 		}
 		e.checkLedger()
-	})
-}
-
-// Two concurrent requests with one idempotency key: one runs, the other is
-// told it is in progress or gets the replay.
-func TestConcurrentKeyClaims(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		e := newEnv(t, d)
-		user := e.user("buyer")
-		var wg sync.WaitGroup
-		results := make([]string, 8)
-		for i := range results {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				r, err := e.svc.ClaimKey(ctx, user, "k", "hash")
-				switch {
-				case err != nil:
-					results[i] = code(err)
-				case r == nil:
-					results[i] = "claimed"
-				default:
-					results[i] = "replay"
-				}
-			}()
-		}
-		wg.Wait()
-		claimed := 0
-		for _, r := range results {
-			switch r {
-			case "claimed":
-				claimed++
-			case "idempotency_key_in_progress":
-			default:
-				t.Fatalf("claim: %s", r)
-			}
-		}
-		if claimed != 1 {
-			t.Fatalf("%d claims of one key", claimed)
-		}
-		if err := e.svc.SaveKey(ctx, user, "k", 201, []byte(`{"a":1}`)); err != nil {
-			t.Fatal(err)
-		}
-		if r, err := e.svc.ClaimKey(ctx, user, "k", "hash"); err != nil || r == nil || r.Status != 201 || string(r.Body) != `{"a":1}` {
-			t.Fatalf("replay %+v %v", r, err)
-		}
-		if _, err := e.svc.ClaimKey(ctx, user, "k", "other"); code(err) != "idempotency_key_reused" {
-			t.Fatalf("reuse: %v", err)
-		}
 	})
 }
 
@@ -213,7 +164,7 @@ func TestConcurrentPaymentsAndRefunds(t *testing.T) {
 			o := e.order(b, checkout.ItemInput{SKUID: skus[1], Qty: 1, SourceVideoID: vid(video)},
 				checkout.ItemInput{SKUID: skus[0], Qty: 2, SourceVideoID: vid(video)})[0]
 			if i%2 == 0 {
-				if _, err := e.svc.Pay(ctx, b, o.ID, "wallet"); err != nil {
+				if _, err := e.svc.Pay(ctx, b, o.ID, "wallet", nil); err != nil {
 					t.Fatal(err)
 				}
 				paid = append(paid, o)
@@ -225,10 +176,10 @@ func TestConcurrentPaymentsAndRefunds(t *testing.T) {
 		errs := make(chan error, 20)
 		for i := range paid {
 			wg.Add(2)
-			go func() { defer wg.Done(); _, err := e.svc.Refund(ctx, merchant, paid[i].ID); errs <- err }()
+			go func() { defer wg.Done(); _, err := e.svc.Refund(ctx, merchant, paid[i].ID, nil); errs <- err }()
 			go func() {
 				defer wg.Done()
-				_, err := e.svc.Pay(ctx, pending[i].BuyerID, pending[i].ID, "wallet")
+				_, err := e.svc.Pay(ctx, pending[i].BuyerID, pending[i].ID, "wallet", nil)
 				errs <- err
 			}()
 		}
@@ -256,7 +207,7 @@ func TestExpiredOrdersGiveBackStock(t *testing.T) {
 		e.topUp(ann, 10_000)
 		first := e.order(ann, checkout.ItemInput{SKUID: skus[0], Qty: 1})[0]
 		second := e.order(ann, checkout.ItemInput{SKUID: skus[1], Qty: 1})[0]
-		if _, err := e.svc.CreateOrders(ctx, bob, checkout.OrderInput{Items: []checkout.ItemInput{{SKUID: skus[0], Qty: 1}}, Shipping: addr}); code(err) != "out_of_stock" {
+		if _, err := e.svc.CreateOrders(ctx, bob, checkout.OrderInput{Items: []checkout.ItemInput{{SKUID: skus[0], Qty: 1}}, Shipping: addr}, nil); code(err) != "out_of_stock" {
 			t.Fatalf("second buyer of the last unit while it is held: %v", err)
 		}
 		e.clock.add(16 * time.Minute)
@@ -264,7 +215,7 @@ func TestExpiredOrdersGiveBackStock(t *testing.T) {
 			t.Fatalf("an expired order not yet cancelled holds %d, want 1", reserved)
 		}
 		// Paying an expired order that nobody has cancelled yet cancels it.
-		if _, err := e.svc.Pay(ctx, ann, second.ID, "wallet"); code(err) != "order_expired" {
+		if _, err := e.svc.Pay(ctx, ann, second.ID, "wallet", nil); code(err) != "order_expired" {
 			t.Fatalf("paying an expired order: %v", err)
 		}
 		if o, _ := e.svc.Order(ctx, ann, second.ID); o.State != checkout.StateCancelled {
@@ -281,7 +232,7 @@ func TestExpiredOrdersGiveBackStock(t *testing.T) {
 		if err != nil || o.State != checkout.StateCancelled || o.Events[len(o.Events)-1].ActorID != checkout.SystemActor {
 			t.Fatalf("ann's expired order: %+v, %v", o, err)
 		}
-		if _, err := e.svc.Pay(ctx, ann, first.ID, "wallet"); code(err) != "illegal_transition" {
+		if _, err := e.svc.Pay(ctx, ann, first.ID, "wallet", nil); code(err) != "illegal_transition" {
 			t.Fatalf("paying a cancelled order: %v", err)
 		}
 		if e.balance("wallet:"+ann) != 10_000 {

@@ -177,8 +177,10 @@ func (m *Main) background(ctx context.Context, workers jobs.Workers) {
 	}
 	run(func() { sweepEvery(ctx, m.Log, "sessions", time.Hour, m.Accounts.Sweep) })
 	run(func() { sweepEvery(ctx, m.Log, "uploads", time.Hour, m.Media.Sweep) })
-	// Expired reservations already stop counting against stock; the sweep
-	// cancels their orders, so a minute is soon enough.
+	// An unpaid order holds its stock until it is cancelled, also after it
+	// expires; placing an order cancels expired ones itself before it
+	// answers out_of_stock, so the sweep only tidies up and a minute is
+	// soon enough.
 	run(func() { sweepEvery(ctx, m.Log, "expired orders", time.Minute, m.Checkout.Sweep) })
 	if workers.Long+workers.Short > 0 {
 		run(func() {
