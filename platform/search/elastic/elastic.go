@@ -107,8 +107,13 @@ func (x *Index) Close() error {
 	return nil
 }
 
-// index returns the cluster's name for the named index.
+// index returns the cluster's name for the named index (its alias).
 func (x *Index) index(name string) string { return x.prefix + name }
+
+// ClusterName returns the name the cluster knows the named index by: the
+// prefixed alias that always points at its live generation. It is for
+// operators' tools and tests that talk to the cluster directly.
+func (x *Index) ClusterName(name string) string { return x.index(name) }
 
 // apiError is an error answer from Elasticsearch. It unwraps to
 // search.ErrNotFound for a missing index and search.ErrInvalid for a 400.
