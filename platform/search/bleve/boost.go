@@ -30,13 +30,24 @@ func (q *scoredQuery) Searcher(ctx context.Context, r index.IndexReader, m mappi
 	if err != nil {
 		return nil, err
 	}
-	s := &scoredSearcher{Searcher: inner, q: q, values: make([][][]byte, len(q.boosts))}
-	if len(q.boosts) > 0 {
-		fields := make([]string, len(q.boosts))
-		for i, b := range q.boosts {
-			fields[i] = b.Field.Name
+	s := &scoredSearcher{Searcher: inner, q: q, field: map[string]int{}}
+	for _, b := range q.boosts {
+		i, ok := s.field[b.Field.Name]
+		if !ok {
+			i = len(s.fields)
+			s.field[b.Field.Name] = i
+			s.fields = append(s.fields, b.Field.Name)
 		}
-		if s.docValues, err = r.DocValueReader(fields); err != nil {
+		s.of = append(s.of, i)
+	}
+	s.values = make([][][]byte, len(s.fields))
+	s.visit = func(field string, term []byte) {
+		if i, ok := s.field[field]; ok {
+			s.values[i] = append(s.values[i], term)
+		}
+	}
+	if len(s.fields) > 0 {
+		if s.docValues, err = r.DocValueReader(s.fields); err != nil {
 			inner.Close()
 			return nil, fmt.Errorf("read doc values: %w", err)
 		}
@@ -45,12 +56,17 @@ func (q *scoredQuery) Searcher(ctx context.Context, r index.IndexReader, m mappi
 }
 
 // scoredSearcher is the searcher of a scoredQuery: the inner searcher's
-// matches with their scores replaced.
+// matches with their scores replaced. Each boosted field's doc values are
+// read once per match, however many boosts it has.
 type scoredSearcher struct {
 	bsearch.Searcher
 	q         *scoredQuery
 	docValues index.DocValueReader
-	values    [][][]byte // per boost, the doc values of the current match
+	fields    []string       // the boosted fields, each once
+	field     map[string]int // a field's index in fields
+	of        []int          // per boost, the index of its field
+	values    [][][]byte     // per field, the doc values of the current match
+	visit     index.DocValueVisitor
 }
 
 func (s *scoredSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, error) {
@@ -75,18 +91,11 @@ func (s *scoredSearcher) score(d *bsearch.DocumentMatch, err error) (*bsearch.Do
 		for i := range s.values {
 			s.values[i] = s.values[i][:0]
 		}
-		err := s.docValues.VisitDocValues(d.IndexInternalID, func(field string, term []byte) {
-			for i, b := range s.q.boosts {
-				if b.Field.Name == field {
-					s.values[i] = append(s.values[i], term)
-				}
-			}
-		})
-		if err != nil {
+		if err := s.docValues.VisitDocValues(d.IndexInternalID, s.visit); err != nil {
 			return nil, fmt.Errorf("read doc values: %w", err)
 		}
 		for i, b := range s.q.boosts {
-			score += earned(b, s.values[i])
+			score += earned(b, s.values[s.of[i]])
 		}
 	}
 	// Elasticsearch scores in float32; rounding alike makes equal boosts tie

@@ -24,7 +24,7 @@ import (
 // testURL returns the cluster URL with a prefix unique to this run, and
 // deletes at cleanup any index left under that prefix, failing the test if
 // there was one (every index the tests make should be dropped by them).
-func testURL(t *testing.T) string {
+func testURL(t testing.TB) string {
 	t.Helper()
 	u, err := url.Parse(testenv.Elastic(t))
 	if err != nil {
@@ -42,7 +42,7 @@ func testURL(t *testing.T) string {
 	return u.String()
 }
 
-func dropLeftovers(t *testing.T, rawURL, prefix string) {
+func dropLeftovers(t testing.TB, rawURL, prefix string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	x, err := Open(ctx, rawURL)
@@ -331,4 +331,13 @@ func TestLegacyIndex(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(all, []string{x.index("legacy") + ".1"}) {
 		t.Errorf("generations after the Commit = %q, %v; want only generation 1", all, err)
 	}
+}
+
+func BenchmarkCandidates(b *testing.B) {
+	x, err := Open(b.Context(), testURL(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { x.Close() })
+	searchtest.Bench(b, x, 20_000)
 }

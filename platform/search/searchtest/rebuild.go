@@ -84,7 +84,7 @@ func testRebuildUnderLoad(e *env) {
 				id := fmt.Sprintf("r%03d", r.IntN(260)) // some rows are new
 				d := t.change(id, fmt.Sprintf("w%d-%d", w, i), r.IntN(10) == 0)
 				if err := e.idx.Upsert(e.ctx, name, d); err != nil {
-					errs <- fmt.Errorf("Upsert during rebuild: %w", err)
+					errs <- fmt.Errorf("upsert during the rebuild: %w", err)
 					return
 				}
 				writes.Add(1)
@@ -94,7 +94,7 @@ func testRebuildUnderLoad(e *env) {
 	wg.Go(func() {
 		for ctx.Err() == nil {
 			if _, err := e.idx.Search(e.ctx, name, search.Query{Text: "seed", Size: 5}); err != nil {
-				errs <- fmt.Errorf("Search during rebuild: %w", err)
+				errs <- fmt.Errorf("search during the rebuild: %w", err)
 				return
 			}
 			searches.Add(1)

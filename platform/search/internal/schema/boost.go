@@ -101,30 +101,30 @@ func decay(fd search.Field, d search.Decay) (Decay, error) {
 		out.Decay = defaultDecay
 	}
 	if !(out.Decay > 0 && out.Decay < 1) {
-		return Decay{}, fmt.Errorf("Decay %v must be between 0 and 1", d.Decay)
+		return Decay{}, fmt.Errorf("decay %v must be between 0 and 1", d.Decay)
 	}
 	if fd.Type == search.Time {
 		origin, ok := d.Origin.(time.Time)
 		if !ok || origin.Before(minTime) || origin.After(maxTime) {
-			return Decay{}, fmt.Errorf("Origin %v (%T) must be a time.Time between %d and %d", d.Origin, d.Origin, minTime.Year(), maxTime.Year())
+			return Decay{}, fmt.Errorf("origin %v (%T) must be a time.Time between %d and %d", d.Origin, d.Origin, minTime.Year(), maxTime.Year())
 		}
 		out.Origin = float64(origin.Truncate(time.Millisecond).UnixMilli())
 		var err error
-		if out.Scale, err = millis("Scale", d.Scale, false); err == nil {
-			out.Offset, err = millis("Offset", d.Offset, true)
+		if out.Scale, err = millis("scale", d.Scale, false); err == nil {
+			out.Offset, err = millis("offset", d.Offset, true)
 		}
 		return out, err
 	}
 	var ok bool
 	if out.Origin, ok = Number(d.Origin); !ok {
-		return Decay{}, fmt.Errorf("Origin %v (%T) must be a finite number", d.Origin, d.Origin)
+		return Decay{}, fmt.Errorf("origin %v (%T) must be a finite number", d.Origin, d.Origin)
 	}
 	if out.Scale, ok = Number(d.Scale); !ok || out.Scale <= 0 {
-		return Decay{}, fmt.Errorf("Scale %v (%T) must be a finite number above 0", d.Scale, d.Scale)
+		return Decay{}, fmt.Errorf("scale %v (%T) must be a finite number above 0", d.Scale, d.Scale)
 	}
 	if d.Offset != nil {
 		if out.Offset, ok = Number(d.Offset); !ok || out.Offset < 0 {
-			return Decay{}, fmt.Errorf("Offset %v (%T) must be a finite number of at least 0", d.Offset, d.Offset)
+			return Decay{}, fmt.Errorf("offset %v (%T) must be a finite number of at least 0", d.Offset, d.Offset)
 		}
 	}
 	return out, nil
