@@ -89,7 +89,7 @@ func (x *Index) Delete(ctx context.Context, name string, ids ...string) error {
 // if a rebuild ended between the lookup and the write.
 func (x *Index) retryStale(ctx context.Context, name string, write func(*targets) error) error {
 	for attempt := 0; ; attempt++ {
-		t, err := x.lookup(ctx, name)
+		t, err := x.lookupForWrite(ctx, name)
 		if err != nil {
 			return err
 		}

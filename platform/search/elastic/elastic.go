@@ -17,6 +17,7 @@ import (
 
 	"github.com/elastic/go-elasticsearch/v8"
 	"github.com/elastic/go-elasticsearch/v8/esapi"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/reelmart/reelmart/platform/search"
 	"github.com/reelmart/reelmart/platform/search/internal/english"
@@ -38,6 +39,7 @@ type Index struct {
 
 	mu      sync.Mutex
 	targets map[string]*targets // by unprefixed name
+	lookups singleflight.Group  // fetches of targets, by name
 }
 
 // Open connects to the cluster at rawURL, http(s)://[user:password@]host:port,

@@ -201,7 +201,44 @@ func (x *Index) lookup(ctx context.Context, name string) (*targets, error) {
 	if ok && time.Since(t.at) < targetsTTL {
 		return t, nil
 	}
-	t = &targets{at: time.Now()}
+	// Callers that find the cache stale at once share one request; each
+	// still stops waiting when its own ctx ends.
+	ch := x.lookups.DoChan(name, func() (any, error) {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lookupTimeout)
+		defer cancel()
+		return x.fetchTargets(fctx, name)
+	})
+	select {
+	case r := <-ch:
+		t, _ := r.Val.(*targets)
+		return t, r.Err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// lookupTimeout bounds a shared lookup, which no single caller's context ends.
+const lookupTimeout = 30 * time.Second
+
+// lookupForWrite is lookup for a write, which must not go by an answer
+// older than targetsTTL: an answer that took that long to come may predate
+// a Rebuild that has since started copying. It gives up, with an error, if
+// the cluster answers that slowly three times in a row.
+func (x *Index) lookupForWrite(ctx context.Context, name string) (*targets, error) {
+	for range 3 {
+		t, err := x.lookup(ctx, name)
+		if err != nil || time.Since(t.at) < targetsTTL {
+			return t, err
+		}
+		x.forget(name)
+	}
+	return nil, fmt.Errorf("look up %s: the cluster answers too slowly to know whether a rebuild is open", name)
+}
+
+// fetchTargets asks the cluster for the generations of name and caches the
+// answer if name has a live index.
+func (x *Index) fetchTargets(ctx context.Context, name string) (*targets, error) {
+	t := &targets{at: time.Now()}
 	alias, next := x.index(name), x.index(name)+nextSuffix
 	yes := true
 	raw, err := x.call(ctx, esapi.IndicesGetRequest{
