@@ -39,6 +39,11 @@ func (q *scoredQuery) Searcher(ctx context.Context, r index.IndexReader, m mappi
 			s.fields = append(s.fields, b.Field.Name)
 		}
 		s.of = append(s.of, i)
+		set := make(map[string]bool, len(b.Keywords))
+		for _, k := range b.Keywords {
+			set[k] = true
+		}
+		s.keywords = append(s.keywords, set)
 	}
 	s.values = make([][][]byte, len(s.fields))
 	s.visit = func(field string, term []byte) {
@@ -62,10 +67,11 @@ type scoredSearcher struct {
 	bsearch.Searcher
 	q         *scoredQuery
 	docValues index.DocValueReader
-	fields    []string       // the boosted fields, each once
-	field     map[string]int // a field's index in fields
-	of        []int          // per boost, the index of its field
-	values    [][][]byte     // per field, the doc values of the current match
+	fields    []string          // the boosted fields, each once
+	field     map[string]int    // a field's index in fields
+	of        []int             // per boost, the index of its field
+	keywords  []map[string]bool // per boost, its keywords
+	values    [][][]byte        // per field, the doc values of the current match
 	visit     index.DocValueVisitor
 }
 
@@ -95,7 +101,7 @@ func (s *scoredSearcher) score(d *bsearch.DocumentMatch, err error) (*bsearch.Do
 			return nil, fmt.Errorf("read doc values: %w", err)
 		}
 		for i, b := range s.q.boosts {
-			score += earned(b, s.values[s.of[i]])
+			score += earned(b, s.keywords[i], s.values[s.of[i]])
 		}
 	}
 	// Elasticsearch scores in float32; rounding alike makes equal boosts tie
@@ -105,15 +111,13 @@ func (s *scoredSearcher) score(d *bsearch.DocumentMatch, err error) (*bsearch.Do
 }
 
 // earned is what one boost adds for a document whose field holds terms
-// (nothing when the field is absent).
-func earned(b schema.Boost, terms [][]byte) float64 {
+// (nothing when the field is absent). keywords is b.Keywords as a set.
+func earned(b schema.Boost, keywords map[string]bool, terms [][]byte) float64 {
 	switch b.Field.Type {
 	case search.Keyword:
 		for _, t := range terms {
-			for _, k := range b.Keywords {
-				if string(t) == k {
-					return b.Weight
-				}
+			if keywords[string(t)] {
+				return b.Weight
 			}
 		}
 	case search.Bool:
