@@ -8,7 +8,7 @@ GOTEST      := $(GO) test -count=1 -timeout 30m
 # Every recipe line that needs the test servers' addresses starts with this.
 WITH_SERVICES := eval "$$(scripts/services.sh env)" &&
 
-.PHONY: all build run test vet deps services-up services-down services-status lint fuzz bench bench-transcode bench-checkout clean help
+.PHONY: all build run test vet deps services-up services-down services-status lint fuzz bench bench-transcode bench-checkout bench-search clean help
 
 all: build
 
@@ -71,6 +71,11 @@ bench-transcode: deps
 # conditional UPDATE through pgx, in the same run.
 bench-checkout: services-up
 	$(WITH_SERVICES) $(GO) test -run '^$$' -bench '^BenchmarkCheckout' -benchtime 10000x -count 3 -timeout 30m ./checkout
+
+# Candidate queries (filtered and sorted; a few thousand ids excluded and boosted; four at once
+# against one multi-search) over 20,000 documents, on Bleve and on the real Elasticsearch.
+bench-search: services-up
+	$(WITH_SERVICES) $(GO) test -run '^$$' -bench '^BenchmarkCandidates' -benchtime 100x -count 3 -timeout 30m ./platform/search/bleve ./platform/search/elastic
 
 clean:
 	rm -rf bin

@@ -68,7 +68,7 @@ func (s *Service) CreateProduct(ctx context.Context, userID string, in ProductIn
 				return err
 			}
 		}
-		return nil
+		return s.searchChanged(ctx, tx, id)
 	})
 	if err != nil {
 		return Product{}, err
@@ -187,7 +187,7 @@ func (s *Service) ArchiveProduct(ctx context.Context, userID, id string) error {
 		if err != nil {
 			return fmt.Errorf("catalog: archive product: %w", err)
 		}
-		return nil
+		return s.searchChanged(ctx, tx, id)
 	})
 	if err != nil {
 		return err

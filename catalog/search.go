@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -107,79 +108,137 @@ func (s *Service) withIndex(ctx context.Context, fn func() error) error {
 }
 
 // indexProducts brings the search documents of ids in line with the
-// database: active products are upserted, the rest deleted. It is called
-// after a change commits; a failure is logged, not returned, because the
-// change stands and Reindex repairs the index.
+// database at once, after a change committed. A failure is logged, not
+// returned: the change stands, and the index job its transaction enqueued
+// (see searchChanged) writes the same documents, retrying until it
+// succeeds.
 func (s *Service) indexProducts(ctx context.Context, ids ...string) {
 	if err := s.syncIndex(context.WithoutCancel(ctx), ids); err != nil {
-		s.logf(ctx, "catalog: update search index; run reindex to repair", "products", ids, "err", err)
+		hint := "the index job will retry"
+		if s.cfg.Jobs == nil {
+			hint = "run reindex to repair"
+		}
+		s.logf(ctx, "catalog: update search index; "+hint, "products", ids, "err", err)
 	}
 }
 
+// syncIndex writes the current search documents of ids: active products,
+// and a tombstone for the others, each with its search_version.
 func (s *Service) syncIndex(ctx context.Context, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	ps, err := s.loadProducts(ctx, s.db, "", ids)
+	docs, _, err := s.documents(ctx, ids)
 	if err != nil {
 		return err
 	}
-	var docs []search.Document
-	active := map[string]bool{}
-	for _, p := range ps {
-		if p.Status == StatusActive {
-			docs = append(docs, document(p))
-			active[p.ID] = true
-		}
-	}
-	var gone []string
-	for _, id := range ids {
-		if !active[id] {
-			gone = append(gone, id)
-		}
-	}
 	return s.withIndex(ctx, func() error {
-		if len(docs) > 0 {
-			if err := s.index.Upsert(ctx, IndexName, docs...); err != nil {
-				return fmt.Errorf("catalog: index products: %w", err)
-			}
-		}
-		if len(gone) > 0 {
-			if err := s.index.Delete(ctx, IndexName, gone...); err != nil {
-				return fmt.Errorf("catalog: remove products from index: %w", err)
-			}
+		if err := s.index.Upsert(ctx, IndexName, docs...); err != nil {
+			return fmt.Errorf("catalog: index products: %w", err)
 		}
 		return nil
 	})
 }
 
-// Reindex rebuilds the search index from the database: it drops the index,
-// creates it with the current schema and indexes every active product. It
-// returns how many products were indexed. Searches during a rebuild see a
-// partial index.
-func (s *Service) Reindex(ctx context.Context) (int, error) {
-	s.forgetIndex()
-	if err := s.index.Drop(ctx, IndexName); err != nil {
-		return 0, fmt.Errorf("catalog: drop search index: %w", err)
+// gone is the version of the tombstone of a product whose row no longer
+// exists (its shop was deleted): ids are never reused, so nothing may
+// overwrite it.
+const gone = math.MaxInt64
+
+// documents returns the search documents of ids, in the order of ids, and
+// how many of them are active products. The versions are read before the
+// products, so that a document is never older than its version says: a
+// change committing in between gives a newer document under an older
+// version, which the change's own write then replaces.
+func (s *Service) documents(ctx context.Context, ids []string) ([]search.Document, int, error) {
+	versions, err := s.searchVersions(ctx, ids)
+	if err != nil {
+		return nil, 0, err
 	}
+	ps, err := s.loadProducts(ctx, s.db, "", ids)
+	if err != nil {
+		return nil, 0, err
+	}
+	loaded := make(map[string]Product, len(ps))
+	for _, p := range ps {
+		loaded[p.ID] = p
+	}
+	docs := make([]search.Document, 0, len(ids))
+	active := 0
+	for _, id := range ids {
+		p, ok := loaded[id]
+		v, known := versions[id]
+		switch {
+		case !ok:
+			docs = append(docs, search.Document{ID: id, Version: gone, Deleted: true})
+		case !known:
+			continue // created after the versions were read: its own change writes it
+		case p.Status != StatusActive:
+			docs = append(docs, search.Document{ID: id, Version: v, Deleted: true})
+		default:
+			d := document(p)
+			d.Version = v
+			docs = append(docs, d)
+			active++
+		}
+	}
+	return docs, active, nil
+}
+
+func (s *Service) searchVersions(ctx context.Context, ids []string) (map[string]int64, error) {
+	in, args := inList(ids, 1)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, search_version FROM products WHERE id IN (`+in+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: load search versions: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string]int64, len(ids))
+	for rows.Next() {
+		var id string
+		var v int64
+		if err := rows.Scan(&id, &v); err != nil {
+			return nil, fmt.Errorf("catalog: load search versions: %w", err)
+		}
+		out[id] = v
+	}
+	return out, rows.Err()
+}
+
+// Reindex rebuilds the search index from the database without downtime:
+// it fills a new generation of the index with every product (a tombstone
+// for those not on sale, so that a late write cannot bring them back) while
+// searches read the old one and changes go to both, then swaps it in. It
+// returns how many active products were indexed. On the embedded engine
+// only the serving process may run it (see ReindexKind).
+func (s *Service) Reindex(ctx context.Context) (int, error) {
+	b, err := s.index.Rebuild(ctx, IndexName, indexSchema)
+	if err != nil {
+		return 0, fmt.Errorf("catalog: rebuild search index: %w", err)
+	}
+	defer b.Abort(context.WithoutCancel(ctx))
 	n, after := 0, ""
 	for {
-		ids, err := s.productIDs(ctx, `SELECT id FROM products WHERE status = 'active' AND id > $1 ORDER BY id LIMIT 200`, after)
+		ids, err := s.productIDs(ctx, `SELECT id FROM products WHERE id > $1 ORDER BY id LIMIT 200`, after)
 		if err != nil {
 			return n, err
 		}
 		if len(ids) == 0 {
 			break
 		}
-		if err := s.syncIndex(ctx, ids); err != nil {
+		docs, active, err := s.documents(ctx, ids)
+		if err != nil {
 			return n, err
 		}
-		n += len(ids)
+		if err := b.Upsert(ctx, docs...); err != nil {
+			return n, fmt.Errorf("catalog: rebuild search index: %w", err)
+		}
+		n += active
 		after = ids[len(ids)-1]
 	}
-	if err := s.withIndex(ctx, func() error { return s.index.Refresh(ctx, IndexName) }); err != nil {
-		return n, fmt.Errorf("catalog: refresh search index: %w", err)
+	if err := b.Commit(ctx); err != nil {
+		return n, fmt.Errorf("catalog: rebuild search index: %w", err)
 	}
+	s.forgetIndex()
 	return n, nil
 }
 

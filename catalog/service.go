@@ -33,6 +33,12 @@ type Config struct {
 	// Log receives failures that do not fail the request, such as a search
 	// index that could not be updated after a committed change.
 	Log *slog.Logger
+
+	// Jobs, when set, makes search index writes durable: every change
+	// enqueues an IndexKind job in its transaction, which the queue retries
+	// until the index takes it. Without it a failed write is only logged,
+	// and reindex repairs the index.
+	Jobs Jobs
 }
 
 func (c Config) withDefaults() Config {

@@ -56,6 +56,7 @@ func (s *Service) shop(ctx context.Context, q db.Querier, id string) (Shop, erro
 // shop's active products.
 func (s *Service) UpdateShop(ctx context.Context, userID, id string, patch ShopPatch) (Shop, error) {
 	var sh Shop
+	var renamedIDs []string // the active products, whose documents hold the shop's name
 	renamed := false
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		if err := lock(ctx, tx, "shops", id); err != nil {
@@ -89,19 +90,18 @@ func (s *Service) UpdateShop(ctx context.Context, userID, id string, patch ShopP
 		if err != nil {
 			return fmt.Errorf("catalog: update shop: %w", err)
 		}
-		return nil
+		if !renamed {
+			return nil
+		}
+		if renamedIDs, err = queryIDs(ctx, tx, `SELECT id FROM products WHERE shop_id = $1 AND status = 'active'`, sh.ID); err != nil {
+			return err
+		}
+		return s.searchChanged(ctx, tx, renamedIDs...)
 	})
 	if err != nil {
 		return Shop{}, err
 	}
-	if renamed {
-		ids, err := s.productIDs(ctx, `SELECT id FROM products WHERE shop_id = $1 AND status = 'active'`, sh.ID)
-		if err != nil {
-			s.logf(ctx, "catalog: reindex renamed shop", "shop_id", sh.ID, "err", err)
-		} else {
-			s.indexProducts(ctx, ids...)
-		}
-	}
+	s.indexProducts(ctx, renamedIDs...)
 	return sh, nil
 }
 
@@ -152,18 +152,5 @@ func (s *Service) ShopProducts(ctx context.Context, viewerID, shopID string, sta
 }
 
 func (s *Service) productIDs(ctx context.Context, query string, args ...any) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("catalog: list products: %w", err)
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("catalog: scan product id: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return queryIDs(ctx, s.db, query, args...)
 }

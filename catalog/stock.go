@@ -66,7 +66,10 @@ func (s *Service) SetStock(ctx context.Context, userID, skuID string, stock int)
 		if old == stock {
 			return nil
 		}
-		return recordStockChange(ctx, tx, skuID, userID, now, old, stock, "set")
+		if err := recordStockChange(ctx, tx, skuID, userID, now, old, stock, "set"); err != nil {
+			return err
+		}
+		return s.searchChanged(ctx, tx, productID)
 	})
 	if err != nil {
 		return SKU{}, err
@@ -144,16 +147,21 @@ func (s *Service) StockChanges(ctx context.Context, userID, skuID string) ([]Sto
 
 // StockChanged updates the search documents of the products of skuIDs
 // after availability changed outside the catalog (a reservation committed
-// or released). Failures are logged, not returned: the database is right
-// and Reindex repairs the index.
+// or released), in a transaction of its own (see StockChangedTx, which
+// leaves no gap after the caller's commit) and then at once. Failures are
+// logged, not returned: the database is right, and the index job or
+// Reindex repairs the index.
 func (s *Service) StockChanged(ctx context.Context, skuIDs ...string) {
 	if len(skuIDs) == 0 {
 		return
 	}
-	in, args := inList(skuIDs, 1)
-	ids, err := s.productIDs(ctx, `SELECT DISTINCT product_id FROM skus WHERE id IN (`+in+`)`, args...)
+	ctx = context.WithoutCancel(ctx)
+	ids, err := productsOfSKUs(ctx, s.db, skuIDs)
+	if err == nil {
+		err = s.db.Tx(ctx, func(tx *sql.Tx) error { return s.searchChanged(ctx, tx, ids...) })
+	}
 	if err != nil {
-		s.logf(ctx, "catalog: find products of skus", "err", err)
+		s.logf(ctx, "catalog: record stock change for search", "skus", skuIDs, "err", err)
 		return
 	}
 	s.indexProducts(ctx, ids...)

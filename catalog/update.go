@@ -101,7 +101,7 @@ func (s *Service) UpdateProduct(ctx context.Context, userID, id string, patch Pr
 				return err
 			}
 		}
-		return nil
+		return s.searchChanged(ctx, tx, id)
 	})
 	if err != nil {
 		return Product{}, err

@@ -59,11 +59,6 @@ func open(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
 		m.Close()
 		return nil, err
 	}
-	m.Accounts = account.NewService(m.DB, account.Config{}, time.Now)
-	m.Catalog = catalog.NewService(m.DB, m.Blob, m.Search, catalog.Config{
-		Currency: cfg.Currency, Log: m.Log, ImageURLPrefix: cfg.PublicURL + "/api/v1",
-	}, time.Now)
-	m.Checkout = checkout.NewService(m.DB, m.Catalog, checkout.Config{Currency: cfg.Currency, Log: m.Log}, time.Now)
 	// The queue needs the handlers before the services that enqueue exist;
 	// the closures read the fields once the services are built below.
 	m.Jobs, err = jobs.Open(ctx, m.DB, m.Log, jobs.Kind{
@@ -74,11 +69,28 @@ func open(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
 		// attempt fails cleanly) before the job's context ends.
 		Timeout: transcodeTimeout + 5*time.Minute,
 		Handler: func(ctx context.Context, j jobs.Job) error { return m.Media.TranscodeJob(ctx, j) },
+	}, jobs.Kind{
+		Name:        catalog.IndexKind,
+		Queue:       jobs.QueueShort,
+		MaxAttempts: jobs.Forever, // until the index takes the write
+		Timeout:     time.Minute,
+		Handler:     func(ctx context.Context, j jobs.Job) error { return m.Catalog.IndexJob(ctx, j) },
+	}, jobs.Kind{
+		Name:        catalog.ReindexKind,
+		Queue:       jobs.QueueLong,
+		MaxAttempts: 3,
+		Timeout:     time.Hour,
+		Handler:     func(ctx context.Context, j jobs.Job) error { return m.Catalog.ReindexJob(ctx, j) },
 	})
 	if err != nil {
 		m.Close()
 		return nil, &backendError{"REELMART_DATABASE_URL", err}
 	}
+	m.Accounts = account.NewService(m.DB, account.Config{}, time.Now)
+	m.Catalog = catalog.NewService(m.DB, m.Blob, m.Search, catalog.Config{
+		Currency: cfg.Currency, Log: m.Log, ImageURLPrefix: cfg.PublicURL + "/api/v1", Jobs: m.Jobs,
+	}, time.Now)
+	m.Checkout = checkout.NewService(m.DB, m.Catalog, checkout.Config{Currency: cfg.Currency, Log: m.Log}, time.Now)
 	m.Media, err = media.NewService(media.Deps{
 		DB:         m.DB,
 		Blob:       m.Blob,

@@ -100,3 +100,12 @@ func TestSecondProcessFails(t *testing.T) {
 		t.Errorf("took %v", d)
 	}
 }
+
+func BenchmarkCandidates(b *testing.B) {
+	x, err := Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { x.Close() })
+	searchtest.Bench(b, x, 20_000)
+}

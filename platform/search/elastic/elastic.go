@@ -17,10 +17,10 @@ import (
 
 	"github.com/elastic/go-elasticsearch/v8"
 	"github.com/elastic/go-elasticsearch/v8/esapi"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/reelmart/reelmart/platform/search"
 	"github.com/reelmart/reelmart/platform/search/internal/english"
-	"github.com/reelmart/reelmart/platform/search/internal/schema"
 )
 
 var _ search.Index = (*Index)(nil)
@@ -38,7 +38,8 @@ type Index struct {
 	english *english.Analyzer
 
 	mu      sync.Mutex
-	schemas map[string]*schema.Schema // by unprefixed name
+	targets map[string]*targets // by unprefixed name
+	lookups singleflight.Group  // fetches of targets, by name
 }
 
 // Open connects to the cluster at rawURL, http(s)://[user:password@]host:port,
@@ -80,7 +81,7 @@ func Open(ctx context.Context, rawURL string) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("search/elastic: open: %w", err)
 	}
-	x := &Index{es: es, prefix: prefix, english: en, schemas: map[string]*schema.Schema{}}
+	x := &Index{es: es, prefix: prefix, english: en, targets: map[string]*targets{}}
 	pctx, cancel := context.WithTimeout(ctx, pingTimeout)
 	defer cancel()
 	if _, err := x.call(pctx, esapi.ClusterHealthRequest{}); err != nil {
@@ -108,8 +109,13 @@ func (x *Index) Close() error {
 	return nil
 }
 
-// index returns the cluster's name for the named index.
+// index returns the cluster's name for the named index (its alias).
 func (x *Index) index(name string) string { return x.prefix + name }
+
+// ClusterName returns the name the cluster knows the named index by: the
+// prefixed alias that always points at its live generation. It is for
+// operators' tools and tests that talk to the cluster directly.
+func (x *Index) ClusterName(name string) string { return x.index(name) }
 
 // apiError is an error answer from Elasticsearch. It unwraps to
 // search.ErrNotFound for a missing index and search.ErrInvalid for a 400.
@@ -140,6 +146,7 @@ func (e *apiError) Unwrap() error {
 type errorBody struct {
 	Type   string `json:"type"`
 	Reason string `json:"reason"`
+	Index  string `json:"index"`
 }
 
 // call performs req and returns the body of a 2xx answer, an *apiError for

@@ -6,7 +6,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,4 +48,32 @@ func Open(t testing.TB, label string, drop ...string) *elastic.Index {
 		ix.Close()
 	})
 	return ix
+}
+
+// BlockWrites makes the cluster refuse every write to the named index of
+// ix (index.blocks.write), or accept them again: a real failure for tests
+// of what happens when an index write fails.
+func BlockWrites(t testing.TB, ix *elastic.Index, name string, blocked bool) {
+	t.Helper()
+	u, err := url.Parse(testenv.Elastic(t))
+	if err != nil {
+		t.Fatalf("REELMART_TEST_ELASTIC: %v", err)
+	}
+	u.RawQuery = ""
+	u.Path = "/" + ix.ClusterName(name) + "/_settings"
+	body := fmt.Sprintf(`{"index.blocks.write": %t}`, blocked)
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPut, u.String(), strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("elastictest: block writes to %s: %v", name, err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(res.Body)
+		t.Fatalf("elastictest: block writes to %s: %s: %s", name, res.Status, msg)
+	}
 }
