@@ -130,24 +130,14 @@ type weight struct {
 
 // weights returns every interest weight of viewerID decayed to now, heaviest first.
 func (s *Service) weights(ctx context.Context, viewerID string) ([]weight, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT kind, key, weight, updated_at FROM interest_weights WHERE viewer_id = $1`, viewerID)
+	stored, err := interestsOf(ctx, s.db, viewerID)
 	if err != nil {
-		return nil, fmt.Errorf("engagement: load interests: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
 	now := s.now()
-	var out []weight
-	for rows.Next() {
-		var w weight
-		var at time.Time
-		if err := rows.Scan(&w.kind, &w.key, &w.weight, &at); err != nil {
-			return nil, fmt.Errorf("engagement: scan interest: %w", err)
-		}
-		w.weight = s.decay(w.weight, at, now)
-		out = append(out, w)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("engagement: load interests: %w", err)
+	out := make([]weight, 0, len(stored))
+	for k, w := range stored {
+		out = append(out, weight{kind: k.kind, key: k.key, weight: s.decay(w.weight, w.at, now)})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].weight != out[j].weight {

@@ -1,6 +1,8 @@
 package engagement
 
 import (
+	"context"
+	"database/sql"
 	"strconv"
 	"strings"
 )
@@ -47,4 +49,34 @@ func dedupe(ids []string) []string {
 		}
 	}
 	return out
+}
+
+// upsert runs head + " VALUES (…), (…) " + tail for rows (each with as
+// many values as the others), in statements of at most 400 rows.
+func upsert(ctx context.Context, tx *sql.Tx, head, tail string, rows [][]any) error {
+	const perStatement = 400
+	for len(rows) > 0 {
+		n := min(len(rows), perStatement)
+		var b strings.Builder
+		args := make([]any, 0, n*len(rows[0]))
+		for i, r := range rows[:n] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('(')
+			for j, v := range r {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				args = append(args, v)
+				b.WriteString("$" + strconv.Itoa(len(args)))
+			}
+			b.WriteByte(')')
+		}
+		if _, err := tx.ExecContext(ctx, head+" VALUES "+b.String()+" "+tail, args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
 }
