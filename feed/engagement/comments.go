@@ -1,6 +1,7 @@
 package engagement
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/base64"
@@ -90,6 +91,11 @@ func (s *Service) PostComment(ctx context.Context, userID, videoID string, in Ne
 			}
 			return err
 		}
+		if c.ParentID != nil {
+			if ok, err := lockThread(ctx, tx, *c.ParentID); err != nil || !ok {
+				return cmp.Or(err, errNotOnVideo)
+			}
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO comments (id, video_id, author_id, parent_id, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 			c.ID, videoID, userID, c.ParentID, c.Body, now)
 		if err != nil {
@@ -107,6 +113,8 @@ func (s *Service) PostComment(ctx context.Context, userID, videoID string, in Ne
 	return c, nil
 }
 
+var errNotOnVideo = reelmart.Invalid([]reelmart.FieldError{{Field: "parent_id", Message: "is not a comment on this video"}})
+
 // threadOf returns the top-level comment that a reply to parentID belongs
 // to, or a validation error on parent_id when parentID is not a comment on
 // videoID that viewerID can see.
@@ -114,9 +122,8 @@ func (s *Service) threadOf(ctx context.Context, viewerID, videoID, parentID stri
 	var onVideo, author string
 	var top sql.NullString
 	err := s.db.QueryRowContext(ctx, `SELECT video_id, author_id, parent_id FROM comments WHERE id = $1`, parentID).Scan(&onVideo, &author, &top)
-	bad := reelmart.Invalid([]reelmart.FieldError{{Field: "parent_id", Message: "is not a comment on this video"}})
 	if errors.Is(err, db.ErrNoRows) {
-		return "", bad
+		return "", errNotOnVideo
 	}
 	if err != nil {
 		return "", fmt.Errorf("engagement: load comment %s: %w", parentID, err)
@@ -126,7 +133,7 @@ func (s *Service) threadOf(ctx context.Context, viewerID, videoID, parentID stri
 		return "", err
 	}
 	if onVideo != videoID || slices.Contains(hidden, author) {
-		return "", bad
+		return "", errNotOnVideo
 	}
 	if top.Valid {
 		return top.String, nil
@@ -248,18 +255,34 @@ func (s *Service) DeleteComment(ctx context.Context, userID, commentID string) e
 		return ErrNotCommentOwner
 	}
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
-		// One statement deletes the comment and its replies and says how
-		// many went, so a reply posted meanwhile cannot be missed in the count.
-		res, err := tx.ExecContext(ctx, `DELETE FROM comments WHERE id = $1 OR parent_id = $1`, commentID)
-		if err != nil {
-			return fmt.Errorf("engagement: delete comment %s: %w", commentID, err)
+		ok, err := lockThread(ctx, tx, commentID)
+		if err != nil || !ok {
+			return err // !ok: deleted by someone else meanwhile
 		}
-		n, _ := res.RowsAffected()
-		if n == 0 {
-			return nil // deleted by someone else meanwhile
+		var n int64
+		for _, q := range []string{`DELETE FROM comments WHERE parent_id = $1`, `DELETE FROM comments WHERE id = $1`} {
+			res, err := tx.ExecContext(ctx, q, commentID)
+			if err != nil {
+				return fmt.Errorf("engagement: delete comment %s: %w", commentID, err)
+			}
+			k, _ := res.RowsAffected()
+			n += k
 		}
 		return countAction(ctx, tx, userID, videoID, typeUncomment, "comments", -n, s.now())
 	})
+}
+
+// lockThread locks the row of comment id until tx ends and reports whether
+// it still exists. Posting a reply and deleting a thread both take it
+// first, so a reply can never be added to a thread that is being deleted
+// (and slip past its count).
+func lockThread(ctx context.Context, tx *sql.Tx, id string) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE comments SET body = body WHERE id = $1`, id)
+	if err != nil {
+		return false, fmt.Errorf("engagement: lock comment %s: %w", id, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }
 
 func encodeCursor(at time.Time, id string) string {

@@ -115,3 +115,75 @@ func code(err error) string {
 	}
 	return ""
 }
+
+// ev builds an event.
+func ev(id, typ string, positionMS, watchedMS int64) engagement.Event {
+	return engagement.Event{EventID: id, Type: typ, PositionMS: positionMS, WatchedMS: watchedMS}
+}
+
+// record sends events and fails the test on an error.
+func (e *env) record(viewer, video string, events ...engagement.Event) engagement.Receipt {
+	e.t.Helper()
+	r, err := e.svc.Record(ctx, viewer, video, "192.0.2.1", events)
+	if err != nil {
+		e.t.Fatalf("record %v: %v", events, err)
+	}
+	return r
+}
+
+// aggregate runs the aggregator until it has nothing left.
+func (e *env) aggregate() int {
+	e.t.Helper()
+	n, err := e.svc.Aggregate(ctx)
+	if err != nil {
+		e.t.Fatalf("aggregate: %v", err)
+	}
+	return n
+}
+
+func (e *env) stats(video string) engagement.Stats {
+	e.t.Helper()
+	st, err := e.svc.Stats(ctx, []string{video})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return st[video]
+}
+
+func (e *env) count(table string) int {
+	e.t.Helper()
+	var n int
+	if err := e.db.QueryRow(`SELECT COUNT(*) FROM ` + table).Scan(&n); err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+// pin creates a shop and an active product of owner and pins it to video.
+func (e *env) pin(owner, video string) string {
+	e.t.Helper()
+	now := e.clock.now()
+	shop, product := reelmart.NewID(), reelmart.NewID()
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO shops (id, owner_id, name, name_norm, created_at, updated_at) VALUES ($1, $2, $3, $3, $4, $4)`, []any{shop, owner, "shop " + shop, now}},
+		{`INSERT INTO products (id, shop_id, title, commission_bps, status, created_at, updated_at) VALUES ($1, $2, 'thing', 0, 'active', $3, $3)`, []any{product, shop, now}},
+		{`INSERT INTO pins (id, video_id, product_id, position, created_at) VALUES ($1, $2, $3, 0, $4)`, []any{reelmart.NewID(), video, product, now}},
+	} {
+		if _, err := e.db.Exec(q.sql, q.args...); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	return product
+}
+
+func (e *env) creatorOf(video string) string {
+	e.t.Helper()
+	var id string
+	if err := e.db.QueryRow(`SELECT creator_id FROM videos WHERE id = $1`, video).Scan(&id); err != nil {
+		e.t.Fatal(err)
+	}
+	return id
+}

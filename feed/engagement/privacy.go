@@ -126,40 +126,47 @@ func (s *Service) EraseUser(ctx context.Context, tx *sql.Tx, userID string) erro
 	if err := lockAggregation(ctx, tx); err != nil {
 		return err
 	}
-	changed := map[string]int64{}
-	err := each(ctx, tx, `SELECT video_id FROM video_likes WHERE user_id = $1`, []any{userID}, func(rows *sql.Rows) error {
-		var id string
-		err := rows.Scan(&id)
-		changed[id] += 0
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("engagement: find likes of %s: %w", userID, err)
-	}
-	for _, q := range []string{
-		`UPDATE video_stats SET likes = likes - 1 WHERE video_id IN (SELECT video_id FROM video_likes WHERE user_id = $1)`,
-		`DELETE FROM video_likes WHERE user_id = $1`,
-	} {
-		if _, err := tx.ExecContext(ctx, q, userID); err != nil {
-			return fmt.Errorf("engagement: erase likes of %s: %w", userID, err)
+	changed := map[string]bool{}
+	videoOf := func(count map[string]int64) func(*sql.Rows) error {
+		return func(rows *sql.Rows) error {
+			var id string
+			err := rows.Scan(&id)
+			changed[id] = true
+			if count != nil {
+				count[id]++
+			}
+			return err
 		}
 	}
-	err = each(ctx, tx, `DELETE FROM comments WHERE author_id = $1 OR parent_id IN (SELECT id FROM comments WHERE author_id = $1)
-		RETURNING video_id`, []any{userID}, func(rows *sql.Rows) error {
-		var id string
-		err := rows.Scan(&id)
-		changed[id]++
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("engagement: erase comments of %s: %w", userID, err)
+	if err := each(ctx, tx, `SELECT video_id FROM video_likes WHERE user_id = $1`, []any{userID}, videoOf(nil)); err != nil {
+		return fmt.Errorf("engagement: find likes of %s: %w", userID, err)
 	}
-	ids := slices.Sorted(maps.Keys(changed))
-	for _, id := range ids {
-		if n := changed[id]; n > 0 {
-			if _, err := tx.ExecContext(ctx, `UPDATE video_stats SET comments = comments - $2 WHERE video_id = $1`, id, n); err != nil {
-				return fmt.Errorf("engagement: count erased comments: %w", err)
-			}
+	// The user's threads are locked first (as a reply locks its thread),
+	// so no reply can slip in between counting and deleting.
+	comments := map[string]int64{}
+	for _, q := range []struct {
+		sql string
+		fn  func(*sql.Rows) error
+	}{
+		{`UPDATE video_stats SET likes = likes - 1 WHERE video_id IN (SELECT video_id FROM video_likes WHERE user_id = $1)`, nil},
+		{`DELETE FROM video_likes WHERE user_id = $1`, nil},
+		{`UPDATE comments SET body = body WHERE author_id = $1 AND parent_id IS NULL`, nil},
+		{`DELETE FROM comments WHERE parent_id IN (SELECT id FROM comments WHERE author_id = $1) RETURNING video_id`, videoOf(comments)},
+		{`DELETE FROM comments WHERE author_id = $1 RETURNING video_id`, videoOf(comments)},
+	} {
+		var err error
+		if q.fn == nil {
+			_, err = tx.ExecContext(ctx, q.sql, userID)
+		} else {
+			err = each(ctx, tx, q.sql, []any{userID}, q.fn)
+		}
+		if err != nil {
+			return fmt.Errorf("engagement: erase likes and comments of %s: %w", userID, err)
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(comments)) {
+		if _, err := tx.ExecContext(ctx, `UPDATE video_stats SET comments = comments - $2 WHERE video_id = $1`, id, comments[id]); err != nil {
+			return fmt.Errorf("engagement: count erased comments: %w", err)
 		}
 	}
 	for _, table := range []string{"video_events", "viewer_event_ids", "viewer_sessions", "watch_history", "interest_weights"} {
@@ -170,10 +177,10 @@ func (s *Service) EraseUser(ctx context.Context, tx *sql.Tx, userID string) erro
 	if _, err := tx.ExecContext(ctx, `DELETE FROM event_rates WHERE key = $1 OR key = $2`, "viewer:"+userID, "comment:"+userID); err != nil {
 		return fmt.Errorf("engagement: erase rates of %s: %w", userID, err)
 	}
-	if len(ids) == 0 || s.reindex == nil {
+	if len(changed) == 0 || s.reindex == nil {
 		return nil
 	}
-	if err := s.reindex.VideosChanged(ctx, tx, ids...); err != nil {
+	if err := s.reindex.VideosChanged(ctx, tx, slices.Sorted(maps.Keys(changed))...); err != nil {
 		return fmt.Errorf("engagement: re-index videos of erased likes and comments: %w", err)
 	}
 	return nil
