@@ -74,6 +74,20 @@ type Reindexer interface {
 	VideosChanged(ctx context.Context, tx *sql.Tx, videoIDs ...string) error
 }
 
+// ReindexerFunc lets a function be a Reindexer, for wiring the feed in
+// after the engagement service it depends on.
+type ReindexerFunc func(ctx context.Context, tx *sql.Tx, videoIDs ...string) error
+
+// VideosChanged calls f.
+func (f ReindexerFunc) VideosChanged(ctx context.Context, tx *sql.Tx, videoIDs ...string) error {
+	return f(ctx, tx, videoIDs...)
+}
+
+// ViewerMerger moves what another part keeps about the signed-out viewer
+// from into the account to, inside MergeViewer's transaction (the feed
+// moves its served history).
+type ViewerMerger func(ctx context.Context, tx *sql.Tx, from, to string) error
+
 // Blocks says whom a viewer must not see: Hidden returns the ids of the
 // users the viewer blocked or who blocked the viewer. Their comments are
 // left out of listings and their videos cannot be commented on or liked.

@@ -10,7 +10,8 @@ import (
 // MergeViewer moves everything kept about the signed-out viewer
 // signedOutID (events, watch history, view sessions, interest profile)
 // into the account userID, for a viewer who has just signed in or
-// registered. A video both had watched counts one unique viewer fewer.
+// registered, and runs Deps.Mergers in the same transaction. A video both
+// had watched counts one unique viewer fewer.
 // Merging again, or an id that is not a signed-out one, does nothing.
 func (s *Service) MergeViewer(ctx context.Context, signedOutID, userID string) error {
 	if !IsSignedOut(signedOutID) || userID == "" || IsSignedOut(userID) {
@@ -52,7 +53,15 @@ func (s *Service) MergeViewer(ctx context.Context, signedOutID, userID string) e
 				return fmt.Errorf("engagement: merge %s of %s into %s: %w", step.what, signedOutID, userID, err)
 			}
 		}
-		return s.mergeInterests(ctx, tx, signedOutID, userID)
+		if err := s.mergeInterests(ctx, tx, signedOutID, userID); err != nil {
+			return err
+		}
+		for _, merge := range s.mergers {
+			if err := merge(ctx, tx, signedOutID, userID); err != nil {
+				return fmt.Errorf("engagement: merge %s into %s: %w", signedOutID, userID, err)
+			}
+		}
+		return nil
 	})
 }
 

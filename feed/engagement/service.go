@@ -55,6 +55,7 @@ type Deps struct {
 	DB        *db.DB
 	Reindexer Reindexer // optional: without it, changed counters reach no index
 	Blocks    Blocks    // optional: without it, nobody is hidden
+	Mergers   []ViewerMerger
 	Log       *slog.Logger
 	Now       func() time.Time // the clock; time.Now when nil
 }
@@ -64,6 +65,7 @@ type Service struct {
 	db      *db.DB
 	reindex Reindexer
 	blocks  Blocks
+	mergers []ViewerMerger
 	log     *slog.Logger
 	cfg     Config
 	now     func() time.Time
@@ -80,7 +82,7 @@ func NewService(deps Deps, cfg Config) (*Service, error) {
 		now = time.Now
 	}
 	s := &Service{
-		db: deps.DB, reindex: deps.Reindexer, blocks: deps.Blocks, log: deps.Log, cfg: cfg.withDefaults(),
+		db: deps.DB, reindex: deps.Reindexer, blocks: deps.Blocks, mergers: deps.Mergers, log: deps.Log, cfg: cfg.withDefaults(),
 		now: func() time.Time { return now().UTC().Truncate(time.Microsecond) },
 	}
 	if s.log == nil {
