@@ -44,7 +44,7 @@ type Deps struct {
 	// GET /me/export.
 	Engagement *engagement.Service
 	Checks     []Check
-	Metrics  *prometheus.Registry // the registry /metrics serves; the API adds its HTTP metrics to it
+	Metrics    *prometheus.Registry // the registry /metrics serves; the API adds its HTTP metrics to it
 
 	// Blob, when set, serves signed local-disk object URLs under /blob/.
 	Blob http.Handler
@@ -62,8 +62,8 @@ type Server struct {
 	// engagement is nil in servers built without it; its routes then fail as 500.
 	engagement *engagement.Service
 	checks     []Check
-	maxBody  int64
-	engine   *gin.Engine
+	maxBody    int64
+	engine     *gin.Engine
 }
 
 // New returns the API server wired to deps.

@@ -67,4 +67,3 @@ func (s *Server) adoptViewer(c *gin.Context, userID string) {
 	}
 	s.setViewerCookie(c, "", -1)
 }
-
