@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
@@ -15,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/reelmart/reelmart"
+	"github.com/reelmart/reelmart/internal/keyset"
 	"github.com/reelmart/reelmart/platform/db"
 )
 
@@ -185,7 +185,7 @@ func (s *Service) Comments(ctx context.Context, viewerID, videoID, parentID, cur
 		q += ` AND c.parent_id = $` + strconv.Itoa(len(args))
 	}
 	if cursor != "" {
-		at, id, err := decodeCursor(cursor)
+		at, id, err := keyset.Decode(cursor)
 		if err != nil {
 			return CommentPage{}, ErrBadCursor
 		}
@@ -219,7 +219,7 @@ func (s *Service) Comments(ctx context.Context, viewerID, videoID, parentID, cur
 	if len(page.Items) > limit {
 		page.Items = page.Items[:limit]
 		last := page.Items[limit-1]
-		page.NextCursor = encodeCursor(last.CreatedAt, last.ID)
+		page.NextCursor = keyset.Encode(last.CreatedAt, last.ID)
 	}
 	return page, nil
 }
@@ -283,21 +283,4 @@ func lockThread(ctx context.Context, tx *sql.Tx, id string) (bool, error) {
 	}
 	n, _ := res.RowsAffected()
 	return n == 1, nil
-}
-
-func encodeCursor(at time.Time, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(at.UnixMicro(), 10) + "." + id))
-}
-
-func decodeCursor(c string) (time.Time, string, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
-		return time.Time{}, "", err
-	}
-	micros, id, ok := strings.Cut(string(raw), ".")
-	us, err := strconv.ParseInt(micros, 10, 64)
-	if !ok || err != nil || id == "" || !utf8.ValidString(id) || strings.IndexByte(id, 0) >= 0 {
-		return time.Time{}, "", errors.New("malformed cursor")
-	}
-	return time.UnixMicro(us).UTC(), id, nil
 }

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"strconv"
 	"strings"
+
+	"github.com/reelmart/reelmart/platform/db"
 )
 
 // maxInList bounds the placeholders of one IN list, far below what either
@@ -12,18 +14,7 @@ import (
 const maxInList = 500
 
 // inList returns "$from, $from+1, …" for ids and the ids as arguments.
-func inList(ids []string, from int) (string, []any) {
-	var b strings.Builder
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("$" + strconv.Itoa(from+i))
-		args[i] = id
-	}
-	return b.String(), args
-}
+func inList(ids []string, from int) (string, []any) { return db.InList(ids, from) }
 
 // chunks splits ids into slices of at most maxInList.
 func chunks(ids []string) [][]string {
