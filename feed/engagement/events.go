@@ -58,11 +58,11 @@ func (s *Service) Record(ctx context.Context, viewerID, videoID, clientIP string
 	unique := uniqueEvents(events)
 	var rec Receipt
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		// The viewer's rate row is taken first, so one viewer's batches
+		// take turns; the address's, shared by many viewers, is taken last
+		// and so held only for the commit.
 		now := s.now()
 		if err := s.charge(ctx, tx, now, len(events), s.cfg.ViewerEventsPerMin, "viewer:"+viewerID); err != nil {
-			return err
-		}
-		if err := s.charge(ctx, tx, now, len(events), s.cfg.ClientEventsPerMin, "ip:"+clientIP); err != nil {
 			return err
 		}
 		fresh, err := s.claimEventIDs(ctx, tx, viewerID, unique, now)
@@ -70,18 +70,20 @@ func (s *Service) Record(ctx context.Context, viewerID, videoID, clientIP string
 			return err
 		}
 		rec.Accepted = len(fresh)
-		if len(fresh) == 0 {
-			return nil
+		if len(fresh) > 0 {
+			sess, err := loadSession(ctx, tx, viewerID, videoID, now)
+			if err != nil {
+				return err
+			}
+			sess, rows := s.apply(sess, now, fresh)
+			if err := saveSession(ctx, tx, viewerID, videoID, sess, now); err != nil {
+				return err
+			}
+			if err := insertEvents(ctx, tx, viewerID, videoID, rows); err != nil {
+				return err
+			}
 		}
-		sess, err := loadSession(ctx, tx, viewerID, videoID, now)
-		if err != nil {
-			return err
-		}
-		sess, rows := s.apply(sess, now, fresh)
-		if err := saveSession(ctx, tx, viewerID, videoID, sess, now); err != nil {
-			return err
-		}
-		return insertEvents(ctx, tx, viewerID, videoID, rows)
+		return s.charge(ctx, tx, now, len(events), s.cfg.ClientEventsPerMin, "ip:"+clientIP)
 	})
 	if err != nil {
 		return Receipt{}, err
@@ -207,12 +209,18 @@ func uniqueEvents(events []Event) []Event {
 func (s *Service) claimEventIDs(ctx context.Context, tx *sql.Tx, viewerID string, events []Event, now time.Time) ([]Event, error) {
 	var b strings.Builder
 	args := []any{viewerID, now, now.Add(-s.cfg.DedupeWindow)}
+	// Claimed in id order, so two batches sharing ids cannot deadlock.
+	ids := make([]string, len(events))
 	for i, e := range events {
+		ids[i] = e.EventID
+	}
+	slices.Sort(ids)
+	for i, id := range ids {
 		if i > 0 {
 			b.WriteString(", ")
 		}
 		fmt.Fprintf(&b, "($1, $%d, $2)", len(args)+1)
-		args = append(args, e.EventID)
+		args = append(args, id)
 	}
 	rows, err := tx.QueryContext(ctx, `INSERT INTO viewer_event_ids (viewer_id, event_id, seen_at) VALUES `+b.String()+`
 		ON CONFLICT (viewer_id, event_id) DO UPDATE SET seen_at = excluded.seen_at WHERE viewer_event_ids.seen_at <= $3
