@@ -8,7 +8,7 @@ GOTEST      := $(GO) test -count=1 -timeout 30m
 # Every recipe line that needs the test servers' addresses starts with this.
 WITH_SERVICES := eval "$$(scripts/services.sh env)" &&
 
-.PHONY: all build run test vet deps services-up services-down services-status lint fuzz bench bench-transcode bench-checkout clean help
+.PHONY: all build run test vet deps services-up services-down services-status lint fuzz bench bench-transcode bench-checkout bench-engagement clean help
 
 all: build
 
@@ -71,6 +71,11 @@ bench-transcode: deps
 # conditional UPDATE through pgx, in the same run.
 bench-checkout: services-up
 	$(WITH_SERVICES) $(GO) test -run '^$$' -bench '^BenchmarkCheckout' -benchtime 10000x -count 3 -timeout 30m ./checkout
+
+# Storing engagement events and aggregating them, on SQLite and the real PostgreSQL, against the
+# bare INSERT of the same rows in the same run.
+bench-engagement: services-up
+	$(WITH_SERVICES) $(GO) test -run '^$$' -bench '^BenchmarkEngagement$$' -benchtime 3s -count 3 -timeout 30m ./feed/engagement
 
 clean:
 	rm -rf bin
