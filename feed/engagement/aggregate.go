@@ -26,12 +26,12 @@ func lockAggregation(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
-// Aggregate adds every stored event not yet aggregated to the video
+// Aggregate adds every queued event (pending_events) to the video
 // counters, per-day counters, retention histograms, watch histories and
 // interest profiles; brings checkout's sales signals into the counters; and
 // passes every video whose counters changed to the Reindexer. Each batch
-// of Config.AggregateBatch events is one transaction that also marks its
-// events aggregated, so an event is counted exactly once however many
+// of Config.AggregateBatch events is one transaction that also takes its
+// events off the queue, so an event is counted exactly once however many
 // aggregators run at once and wherever one stops. It returns how many
 // events it aggregated.
 func (s *Service) Aggregate(ctx context.Context) (int, error) {
@@ -106,8 +106,8 @@ func (s *Service) aggregateBatch(ctx context.Context, withSales bool) (int, erro
 }
 
 func (s *Service) pendingEvents(ctx context.Context, tx *sql.Tx) ([]pending, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT seq, viewer_id, video_id, type, position_ms, watched_ms, counted, session_at, created_at
-		FROM video_events WHERE aggregated = FALSE ORDER BY seq LIMIT `+strconv.Itoa(s.cfg.AggregateBatch))
+	rows, err := tx.QueryContext(ctx, `SELECT e.seq, e.viewer_id, e.video_id, e.type, e.position_ms, e.watched_ms, e.counted, e.session_at,
+		e.created_at FROM pending_events p JOIN video_events e ON e.seq = p.seq ORDER BY p.seq LIMIT `+strconv.Itoa(s.cfg.AggregateBatch))
 	if err != nil {
 		return nil, fmt.Errorf("engagement: load pending events: %w", err)
 	}
@@ -124,7 +124,7 @@ func (s *Service) pendingEvents(ctx context.Context, tx *sql.Tx) ([]pending, err
 	return out, rows.Err()
 }
 
-// fold adds events to every aggregate, marks them aggregated and adds the
+// fold adds events to every aggregate, takes them off the queue and adds the
 // videos whose counters changed to changed.
 func (s *Service) fold(ctx context.Context, tx *sql.Tx, events []pending, changed map[string]bool) error {
 	var videoIDs []string
@@ -137,7 +137,7 @@ func (s *Service) fold(ctx context.Context, tx *sql.Tx, events []pending, change
 	}
 	d := s.newDeltas()
 	for _, e := range events {
-		// An event whose video was deleted meanwhile is only marked aggregated.
+		// An event whose video was deleted meanwhile is only taken off the queue.
 		if m, ok := meta[e.videoID]; ok {
 			d.add(e, m, s.signal(e, m))
 			changed[e.videoID] = true
@@ -158,8 +158,8 @@ func (s *Service) fold(ctx context.Context, tx *sql.Tx, events []pending, change
 	}
 	for _, part := range chunks(seqs) {
 		// The seqs are integers formatted here, so they are safe inline.
-		if _, err := tx.ExecContext(ctx, `UPDATE video_events SET aggregated = TRUE WHERE seq IN (`+strings.Join(part, ", ")+`)`); err != nil {
-			return fmt.Errorf("engagement: mark events aggregated: %w", err)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM pending_events WHERE seq IN (`+strings.Join(part, ", ")+`)`); err != nil {
+			return fmt.Errorf("engagement: dequeue aggregated events: %w", err)
 		}
 	}
 	return nil

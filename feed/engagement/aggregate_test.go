@@ -70,7 +70,7 @@ func TestConcurrentAggregatorsCountEachEventOnce(t *testing.T) {
 		}
 		e.aggregate()
 		var pending int
-		if err := d.QueryRow(`SELECT COUNT(*) FROM video_events WHERE aggregated = FALSE`).Scan(&pending); err != nil || pending != 0 {
+		if err := d.QueryRow(`SELECT COUNT(*) FROM pending_events`).Scan(&pending); err != nil || pending != 0 {
 			t.Fatalf("%d events left unaggregated (%v)", pending, err)
 		}
 		indexed := e.reindexed()

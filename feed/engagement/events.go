@@ -291,10 +291,20 @@ func insertEvents(ctx context.Context, tx *sql.Tx, viewerID, videoID string, row
 		}
 		args = append(args, r.Type, r.EventID, r.PositionMS, r.WatchedMS, product, r.counted, r.sessionAt, r.at)
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO video_events (viewer_id, video_id, type, event_id, position_ms, watched_ms,
-		product_id, counted, session_at, created_at) VALUES `+b.String(), args...)
+	seqs := make([]string, 0, len(rows))
+	err := each(ctx, tx, `INSERT INTO video_events (viewer_id, video_id, type, event_id, position_ms, watched_ms,
+		product_id, counted, session_at, created_at) VALUES `+b.String()+` RETURNING seq`, args, func(r *sql.Rows) error {
+		var seq int64
+		err := r.Scan(&seq)
+		seqs = append(seqs, "("+strconv.FormatInt(seq, 10)+")")
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("engagement: store events: %w", err)
+	}
+	// The seqs are integers formatted here, so they are safe inline.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO pending_events (seq) VALUES `+strings.Join(seqs, ", ")); err != nil {
+		return fmt.Errorf("engagement: queue events: %w", err)
 	}
 	return nil
 }

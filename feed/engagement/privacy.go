@@ -201,7 +201,8 @@ func (s *Service) Sweep(ctx context.Context) (int64, error) {
 		{`DELETE FROM viewer_event_ids WHERE seen_at <= $1`, now.Add(-s.cfg.DedupeWindow)},
 		{`DELETE FROM event_rates WHERE window_start <= $1`, now.Add(-time.Hour)},
 		{`DELETE FROM viewer_sessions WHERE last_batch_at <= $1 AND session_at <= $1`, now.Add(-s.cfg.ViewWindow - s.cfg.MaxBatchSpan)},
-		{`DELETE FROM video_events WHERE aggregated = TRUE AND created_at <= $1`, now.Add(-s.cfg.EventRetention)},
+		{`DELETE FROM video_events WHERE created_at <= $1 AND NOT EXISTS (SELECT 1 FROM pending_events p WHERE p.seq = video_events.seq)`,
+			now.Add(-s.cfg.EventRetention)},
 		{`DELETE FROM interest_weights WHERE updated_at <= $1`, now.Add(-10 * s.cfg.ProfileHalfLife)},
 	} {
 		res, err := s.db.ExecContext(ctx, q.sql, q.cutoff)

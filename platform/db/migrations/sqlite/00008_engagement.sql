@@ -18,7 +18,6 @@ CREATE TABLE viewer_keys (
 -- session_at is the start of the view it belongs to. Likes and comments
 -- are written here too (types like, unlike, comment, uncomment) so the
 -- aggregator learns interests from them and re-indexes their videos.
--- aggregated flips in the transaction that adds the event to the counters.
 CREATE TABLE video_events (
     seq         INTEGER PRIMARY KEY,
     viewer_id   TEXT NOT NULL,
@@ -30,12 +29,18 @@ CREATE TABLE video_events (
     product_id  TEXT,
     counted     BOOLEAN NOT NULL,
     session_at  TIMESTAMP NOT NULL,
-    aggregated  BOOLEAN NOT NULL DEFAULT FALSE,
     created_at  TIMESTAMP NOT NULL
 );
-CREATE INDEX video_events_pending ON video_events (seq) WHERE aggregated = FALSE;
 CREATE INDEX video_events_viewer ON video_events (viewer_id);
 CREATE INDEX video_events_created ON video_events (created_at);
+
+-- The events not yet added to the counters. The aggregator deletes the
+-- ones it adds in the transaction that adds them: a narrow queue beside
+-- the history, because deleting from it costs far less than rewriting
+-- each event row to flag it.
+CREATE TABLE pending_events (
+    seq INTEGER PRIMARY KEY REFERENCES video_events (seq) ON DELETE CASCADE
+);
 
 -- Event ids a viewer has sent, kept a day: a repeat is not stored again.
 CREATE TABLE viewer_event_ids (
@@ -184,5 +189,6 @@ DROP TABLE engagement_lock;
 DROP TABLE event_rates;
 DROP TABLE viewer_sessions;
 DROP TABLE viewer_event_ids;
+DROP TABLE pending_events;
 DROP TABLE video_events;
 DROP TABLE viewer_keys;
