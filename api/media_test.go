@@ -345,7 +345,7 @@ func TestVideoJourney(t *testing.T) {
 
 				wctx, cancel := context.WithCancel(context.Background())
 				done := make(chan error, 1)
-				go func() { done <- h.queue.Work(wctx, 1) }()
+				go func() { done <- h.queue.Work(wctx, jobs.Workers{Long: 1}) }()
 				deadline := time.Now().Add(2 * time.Minute)
 				for v.Status == "processing" && time.Now().Before(deadline) {
 					time.Sleep(200 * time.Millisecond)

@@ -230,7 +230,7 @@ func TestPinsJourneyHTTP(t *testing.T) {
 
 		wctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
-		go func() { done <- h.media.queue.Work(wctx, 1) }()
+		go func() { done <- h.media.queue.Work(wctx, jobs.Workers{Long: 1}) }()
 		for deadline := time.Now().Add(2 * time.Minute); v.Status == "processing" && time.Now().Before(deadline); {
 			time.Sleep(200 * time.Millisecond)
 			v = h.video(ana.Token, v.ID)

@@ -282,7 +282,7 @@ func TestQueueRunsTranscode(t *testing.T) {
 		}
 		wctx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)
-		go func() { done <- e.queue.Work(wctx, 1) }()
+		go func() { done <- e.queue.Work(wctx, jobs.Workers{Long: 1}) }()
 		defer func() { cancel(); <-done }()
 		deadline := time.Now().Add(2 * time.Minute)
 		for {

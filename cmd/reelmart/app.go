@@ -76,9 +76,24 @@ func open(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
 	// the closures read the fields once the services are built below.
 	m.Jobs, err = jobs.Open(ctx, m.DB, m.Log, jobs.Kind{
 		Name:        media.TranscodeKind,
+		Queue:       jobs.QueueLong,
 		MaxAttempts: 3,
-		Timeout:     transcodeTimeout + 5*time.Minute,
-		Handler:     func(ctx context.Context, j jobs.Job) error { return m.Media.TranscodeJob(ctx, j) },
+		// Past the sandbox's own limit, so the child is killed (and the
+		// attempt fails cleanly) before the job's context ends.
+		Timeout: transcodeTimeout + 5*time.Minute,
+		Handler: func(ctx context.Context, j jobs.Job) error { return m.Media.TranscodeJob(ctx, j) },
+	}, jobs.Kind{
+		// Periodic and leader-run: one process adds stored engagement events
+		// to the counters and hands changed videos to the index every tick.
+		// A failed run needs no retry; the next tick does its work.
+		Name:        engagement.AggregateKind,
+		Queue:       jobs.QueueShort,
+		Every:       aggregateEvery,
+		MaxAttempts: 1,
+		Handler: func(ctx context.Context, _ jobs.Job) error {
+			_, err := m.Engagement.Aggregate(ctx)
+			return err
+		},
 	})
 	if err != nil {
 		m.Close()
@@ -176,9 +191,10 @@ func oneLine(msg string) string {
 	return strings.Join(parts, " ")
 }
 
-// background runs the periodic sweeps and, with workers > 0, the job queue,
-// until ctx ends. serve runs it beside the API; worker runs only this.
-func (m *Main) background(ctx context.Context, workers int) {
+// background runs the periodic sweeps and, with any workers, the job queue
+// (both of its queues), until ctx ends. serve runs it beside the API;
+// worker runs only this.
+func (m *Main) background(ctx context.Context, workers jobs.Workers) {
 	var wg sync.WaitGroup
 	run := func(fn func()) {
 		wg.Add(1)
@@ -190,15 +206,7 @@ func (m *Main) background(ctx context.Context, workers int) {
 	// cancels their orders, so a minute is soon enough.
 	run(func() { sweepEvery(ctx, m.Log, "expired orders", time.Minute, m.Checkout.Sweep) })
 	run(func() { sweepEvery(ctx, m.Log, "engagement", time.Hour, m.Engagement.Sweep) })
-	// Aggregation takes a lock in the database, so every process may run
-	// it: they take turns, and the counters reach the index within 10 s.
-	run(func() {
-		sweepEvery(ctx, m.Log, "engagement aggregation", aggregateEvery, func(ctx context.Context) (int64, error) {
-			_, err := m.Engagement.Aggregate(ctx)
-			return 0, err
-		})
-	})
-	if workers > 0 {
+	if workers.Long+workers.Short > 0 {
 		run(func() {
 			if err := m.Jobs.Work(ctx, workers); err != nil {
 				m.Log.Error("job queue stopped", "err", err)

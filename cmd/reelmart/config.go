@@ -20,7 +20,11 @@ type Config struct {
 	SearchURL   string
 	PublicURL   string
 	Currency    string
-	Workers     int
+	// Workers is how many long jobs (transcodes) this process runs at once;
+	// ShortWorkers how many short ones (index writes, fan-out). Each queue
+	// has its own slots, so short jobs never wait behind a transcode.
+	Workers      int
+	ShortWorkers int
 }
 
 var errHelp = errors.New("help requested")
@@ -36,7 +40,7 @@ type setting struct {
 // flags, and an error naming the variable for any bad value.
 func parseConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer) (*Config, []string, error) {
 	var cfg Config
-	var workers string
+	var workers, shortWorkers string
 	settings := []setting{
 		{"addr", "REELMART_ADDR", "127.0.0.1:8080", "listen address", &cfg.Addr},
 		{"data-dir", "REELMART_DATA_DIR", "./data", "data directory for the embedded backends", &cfg.DataDir},
@@ -45,7 +49,8 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		{"search-url", "REELMART_SEARCH_URL", "", "http://host:9200 for Elasticsearch (default: Bleve in the data dir)", &cfg.SearchURL},
 		{"public-url", "REELMART_PUBLIC_URL", "", "URL browsers reach this server at (default http://<addr>)", &cfg.PublicURL},
 		{"currency", "REELMART_CURRENCY", "USD", "ISO 4217 currency code of the deployment", &cfg.Currency},
-		{"workers", "REELMART_WORKERS", "1", "background workers in this process", &workers},
+		{"workers", "REELMART_WORKERS", "1", "transcodes (long jobs) this process runs at once", &workers},
+		{"short-workers", "REELMART_SHORT_WORKERS", "4", "short jobs (index writes, fan-out) this process runs at once", &shortWorkers},
 	}
 	fs := flag.NewFlagSet("reelmart "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -75,15 +80,26 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		positional = append(positional, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
-	n, err := strconv.Atoi(workers)
-	if err != nil || n < 0 || n > 64 {
-		return nil, nil, fmt.Errorf("REELMART_WORKERS: %q is not a whole number from 0 to 64", workers)
+	var err error
+	if cfg.Workers, err = count("REELMART_WORKERS", workers, 64); err != nil {
+		return nil, nil, err
 	}
-	cfg.Workers = n
+	if cfg.ShortWorkers, err = count("REELMART_SHORT_WORKERS", shortWorkers, 256); err != nil {
+		return nil, nil, err
+	}
 	if err := cfg.validate(); err != nil {
 		return nil, nil, err
 	}
 	return &cfg, positional, nil
+}
+
+// count parses a worker count of variable env from 0 to most.
+func count(env, v string, most int) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 || n > most {
+		return 0, fmt.Errorf("%s: %q is not a whole number from 0 to %d", env, v, most)
+	}
+	return n, nil
 }
 
 func (c *Config) validate() error {

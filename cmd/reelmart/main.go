@@ -26,8 +26,10 @@ Usage:
   reelmart <command> [flags]
 
 Commands:
-  serve     Run the HTTP API (under /api/v1) and the web app, plus REELMART_WORKERS
-            background workers in the same process. Applies pending migrations first.
+  serve     Run the HTTP API (under /api/v1) and the web app, plus background
+            workers for both job queues in the same process (REELMART_WORKERS
+            transcodes, REELMART_SHORT_WORKERS short jobs). Applies pending
+            migrations first.
   worker    Run background jobs (transcoding, indexing, sweeps) without the API,
             to scale work out across machines that share the database.
   migrate   Apply pending database migrations and print the schema version.
@@ -48,7 +50,8 @@ the flag of the same name (flags win):
   --search-url    REELMART_SEARCH_URL    http://host:9200 for Elasticsearch (default: Bleve in the data dir)
   --public-url    REELMART_PUBLIC_URL    the URL browsers reach this server at (default http://<addr>)
   --currency      REELMART_CURRENCY      ISO 4217 code of the deployment's money (default USD)
-  --workers       REELMART_WORKERS       background workers in this process (default 1)
+  --workers       REELMART_WORKERS       transcodes (long jobs) this process runs at once (default 1)
+  --short-workers REELMART_SHORT_WORKERS short jobs (index writes, fan-out) run at once (default 4)
 
 A bad value or an unreachable backend stops the command with one line naming
 the variable and the cause, and exit code 2.

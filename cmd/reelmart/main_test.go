@@ -50,7 +50,7 @@ func TestHelpExplainsEveryCommandAndSetting(t *testing.T) {
 		t.Fatalf("--help exit %d", code)
 	}
 	for _, want := range []string{"serve", "worker", "migrate", "seed", "reindex", "REELMART_ADDR", "REELMART_DATA_DIR",
-		"REELMART_DATABASE_URL", "REELMART_BLOB_URL", "REELMART_SEARCH_URL", "REELMART_PUBLIC_URL", "REELMART_CURRENCY", "REELMART_WORKERS"} {
+		"REELMART_DATABASE_URL", "REELMART_BLOB_URL", "REELMART_SEARCH_URL", "REELMART_PUBLIC_URL", "REELMART_CURRENCY", "REELMART_WORKERS", "REELMART_SHORT_WORKERS"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("--help does not mention %s", want)
 		}
@@ -80,6 +80,8 @@ func TestBadConfigurationFailsWithOneLine(t *testing.T) {
 		{"addr", []string{"REELMART_ADDR=localhost"}, nil, "REELMART_ADDR"},
 		{"addr in use", nil, []string{"--addr", busyAddr(t)}, "REELMART_ADDR"},
 		{"workers", []string{"REELMART_WORKERS=-1"}, nil, "REELMART_WORKERS"},
+		{"short workers", []string{"REELMART_SHORT_WORKERS=many"}, nil, "REELMART_SHORT_WORKERS"},
+		{"short workers flag", nil, []string{"--short-workers", "257"}, "REELMART_SHORT_WORKERS"},
 		{"currency", []string{"REELMART_CURRENCY=dollars"}, nil, "REELMART_CURRENCY"},
 		{"public url", []string{"REELMART_PUBLIC_URL=example.com"}, nil, "REELMART_PUBLIC_URL"},
 	}
@@ -244,3 +246,11 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 	return s.b.Write(p)
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func TestWorkerWithNoWorkersRefusesToStart(t *testing.T) {
+	env := []string{"REELMART_DATA_DIR=" + t.TempDir(), "REELMART_WORKERS=0", "REELMART_SHORT_WORKERS=0"}
+	_, stderr, code := runMain(t, env, "worker")
+	if code != 2 || !strings.Contains(stderr, "REELMART_WORKERS and REELMART_SHORT_WORKERS are both 0") {
+		t.Fatalf("worker with no workers: exit %d, stderr %q; want exit 2 naming both settings", code, stderr)
+	}
+}

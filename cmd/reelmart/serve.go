@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/reelmart/reelmart/api"
+	"github.com/reelmart/reelmart/platform/jobs"
 )
 
 func serve(ctx context.Context, cfg *Config, args []string, stdout, stderr io.Writer) int {
@@ -56,11 +57,11 @@ func serve(ctx context.Context, cfg *Config, args []string, stdout, stderr io.Wr
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		m.background(bg, cfg.Workers)
+		m.background(bg, jobs.Workers{Long: cfg.Workers, Short: cfg.ShortWorkers})
 	}()
 
 	m.Log.Info("reelmart serving", "addr", ln.Addr().String(), "public_url", cfg.PublicURL,
-		"database", m.DB.String(), "workers", cfg.Workers, "currency", cfg.Currency)
+		"database", m.DB.String(), "workers", cfg.Workers, "short_workers", cfg.ShortWorkers, "currency", cfg.Currency)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 

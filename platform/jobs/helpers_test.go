@@ -45,7 +45,7 @@ func openQueue(t testing.TB, d *db.DB, opts Options, kinds ...Kind) *Queue {
 
 // startWork runs q.Work in the background and stops it when t ends. The
 // returned function stops it early and returns Work's error.
-func startWork(t testing.TB, q *Queue, workers int) (stop func() error) {
+func startWork(t testing.TB, q *Queue, workers Workers) (stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -120,6 +120,8 @@ func dbURL(t testing.TB, dialect db.Dialect) string {
 	return "sqlite://" + filepath.Join(t.TempDir(), "jobs.db")
 }
 
+// openDB opens url and applies the migrations (job_workers is one), as
+// every process does before it runs jobs.
 func openDB(t testing.TB, url string) *db.DB {
 	t.Helper()
 	d, err := db.Open(t.Context(), url, "")
@@ -127,6 +129,9 @@ func openDB(t testing.TB, url string) *db.DB {
 		t.Fatalf("open %s: %v", url, err)
 	}
 	t.Cleanup(func() { d.Close() })
+	if err := d.Migrate(t.Context(), slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatalf("migrate %s: %v", url, err)
+	}
 	return d
 }
 

@@ -34,7 +34,7 @@ func TestCommittedJobRunsOnceWithArgs(t *testing.T) {
 		if err != nil {
 			t.Fatalf("enqueue without tx: %v", err)
 		}
-		startWork(t, q, 2)
+		startWork(t, q, Workers{Long: 2})
 		for id, want := range map[int64]string{inTx: `{"video_id":"v1","n":42}`, noTx: `{"video_id":"v2","n":7}`} {
 			s := waitFinished(t, q, id, 20*time.Second)
 			if s.State != StateCompleted || s.Attempt != 1 || s.Kind != "test.echo" || s.MaxAttempts != defaultMaxAttempts {
@@ -67,7 +67,7 @@ func TestRolledBackJobNeverRuns(t *testing.T) {
 		}
 		// Workers take jobs in id order, so the ghost would have run before the marker finishes.
 		marker := enqueueCommitted(t, d, q, "test.marker", nil)
-		startWork(t, q, 2)
+		startWork(t, q, Workers{Long: 2})
 		waitFinished(t, q, marker, 20*time.Second)
 		time.Sleep(200 * time.Millisecond)
 		if n := ghostRuns.Load(); n != 0 {
@@ -97,6 +97,9 @@ func TestOpenRejectsBadKinds(t *testing.T) {
 		"no handler": {{Name: "test.a"}},
 		"duplicate":  {{Name: "test.a", Handler: ok}, {Name: "test.a", Handler: ok}},
 		"bad name":   {{Name: "media transcode", Handler: ok}},
+		"bad queue":  {{Name: "test.a", Handler: ok, Queue: "default"}},
+		"fast tick":  {{Name: "test.a", Handler: ok, Every: time.Millisecond}},
+		"attempts":   {{Name: "test.a", Handler: ok, MaxAttempts: Forever + 1}},
 	} {
 		if _, err := Open(t.Context(), d, nil, kinds...); err == nil {
 			t.Errorf("%s: Open succeeded, want an error", name)
@@ -121,7 +124,7 @@ func TestErrorIsRetriedUntilSuccess(t *testing.T) {
 			return nil
 		}})
 		id := enqueueCommitted(t, d, q, "test.flaky", nil)
-		startWork(t, q, 2)
+		startWork(t, q, Workers{Long: 2})
 		s := waitFinished(t, q, id, 20*time.Second)
 		if s.State != StateCompleted || s.Attempt != 3 {
 			t.Fatalf("got %+v, want completed on attempt 3", s)
@@ -150,7 +153,7 @@ func TestFailingJobStopsAfterMaxAttempts(t *testing.T) {
 			return fmt.Errorf("broken on attempt %d", j.Attempt)
 		}})
 		id := enqueueCommitted(t, d, q, "test.broken", nil)
-		startWork(t, q, 2)
+		startWork(t, q, Workers{Long: 2})
 		s := waitFinished(t, q, id, 20*time.Second)
 		if s.State != StateDiscarded || s.Attempt != 3 || s.MaxAttempts != 3 || s.FinalizedAt.IsZero() {
 			t.Fatalf("got %+v, want discarded after 3 attempts", s)
@@ -178,7 +181,7 @@ func TestPermanentErrorFailsAtOnce(t *testing.T) {
 			return Permanent(errors.New("not a video"))
 		}})
 		id := enqueueCommitted(t, d, q, "test.bad_input", nil)
-		startWork(t, q, 2)
+		startWork(t, q, Workers{Long: 2})
 		s := waitFinished(t, q, id, 20*time.Second)
 		if s.State != StateCancelled || s.Attempt != 1 || len(s.Errors) != 1 || !strings.Contains(s.Errors[0].Message, "not a video") {
 			t.Fatalf("got %+v, want cancelled after one attempt with the error", s)
@@ -218,7 +221,7 @@ func TestHandlerPastTimeoutSeesContextEnd(t *testing.T) {
 			}})
 		id := enqueueCommitted(t, d, q, "test.slow", nil)
 		start := time.Now()
-		startWork(t, q, 1)
+		startWork(t, q, Workers{Long: 1})
 		select {
 		case err := <-ctxErr:
 			if !errors.Is(err, context.DeadlineExceeded) {
@@ -260,8 +263,8 @@ func TestTwoWorkLoopsNeverRunAJobTwice(t *testing.T) {
 		for i := range n / 2 {
 			ids = append(ids, enqueueCommitted(t, d1, q1, "test.count", map[string]int{"i": i}))
 		}
-		startWork(t, q1, 4)
-		startWork(t, q2, 4)
+		startWork(t, q1, Workers{Long: 4})
+		startWork(t, q2, Workers{Long: 4})
 		for i := n / 2; i < n; i++ {
 			d, q := d1, q1
 			if i%2 == 1 {
@@ -336,7 +339,7 @@ func TestWorkStopsCleanlyOnCancel(t *testing.T) {
 		)
 		short := enqueueCommitted(t, d, q, "test.short", nil)
 		stubborn := enqueueCommitted(t, d, q, "test.stubborn", nil)
-		stop := startWork(t, q, 2)
+		stop := startWork(t, q, Workers{Long: 2})
 		for range 2 {
 			select {
 			case <-started:
@@ -388,7 +391,7 @@ func TestRetryWaitsForBackoff(t *testing.T) {
 			return nil
 		}})
 		id := enqueueCommitted(t, d, q, "test.again", nil)
-		startWork(t, q, 1)
+		startWork(t, q, Workers{Long: 1})
 		if s := waitFinished(t, q, id, 20*time.Second); s.State != StateCompleted || s.Attempt != 2 {
 			t.Fatalf("got %+v, want completed on attempt 2", s)
 		}
@@ -411,13 +414,13 @@ func TestFinishedJobsStayReadable(t *testing.T) {
 		fail := enqueueCommitted(t, d, q, "test.fail", nil)
 		// Each Work elects itself leader and runs River's cleaner as it starts,
 		// so the second one sees the finished jobs; they must outlive it.
-		stop := startWork(t, q, 2)
+		stop := startWork(t, q, Workers{Long: 2})
 		waitFinished(t, q, ok, 20*time.Second)
 		waitFinished(t, q, fail, 20*time.Second)
 		if err := stop(); err != nil {
 			t.Fatal(err)
 		}
-		startWork(t, q, 2)
+		startWork(t, q, Workers{Long: 2})
 		time.Sleep(time.Second)
 		for id, want := range map[int64]State{ok: StateCompleted, fail: StateDiscarded} {
 			s, err := q.State(t.Context(), id)

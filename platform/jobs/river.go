@@ -4,14 +4,16 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/reelmart/reelmart/platform/db"
 )
@@ -75,25 +77,53 @@ func (a *rawArgs) UnmarshalJSON(b []byte) error {
 // kindWorker runs one Kind's Handler as a River worker.
 type kindWorker struct {
 	river.WorkerDefaults[rawArgs]
-	kind Kind
+	kind    Kind
+	backoff func(attempt int) time.Duration
+	margin  time.Duration
+	lv      *liveness // nil in the client Open builds only to check kinds
 }
 
-// addWorker registers k under its own name. River's AddWorker derives the
+// addWorker registers w under its kind's name. River's AddWorker derives the
 // kind from the zero value of the args type, which is the same for every
 // kind here, so the args value that names it is passed explicitly.
-func addWorker(ws *river.Workers, k Kind) (err error) {
+func addWorker(ws *river.Workers, w *kindWorker) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("%v", p)
 		}
 	}()
-	river.AddWorkerArgs(ws, rawArgs{kind: k.Name}, &kindWorker{kind: k})
+	river.AddWorkerArgs(ws, rawArgs{kind: w.kind.Name}, w)
 	return nil
 }
 
-func (w *kindWorker) Timeout(*river.Job[rawArgs]) time.Duration { return w.kind.Timeout }
+// Timeout is River's hard deadline for an attempt, and the age past which
+// its rescuer retries the job elsewhere. Work cancels the handler at the
+// kind's own Timeout; the margin is for a handler that does not listen.
+func (w *kindWorker) Timeout(*river.Job[rawArgs]) time.Duration { return w.kind.Timeout + w.margin }
+
+// NextRetry applies the kind's backoff; River's rescuer uses it too.
+func (w *kindWorker) NextRetry(j *river.Job[rawArgs]) time.Time {
+	// UTC: River's SQLite driver compares times as text.
+	return time.Now().UTC().Add(w.backoff(max(j.Attempt, 1)))
+}
 
 func (w *kindWorker) Work(ctx context.Context, j *river.Job[rawArgs]) error {
+	// The stamp travels with this attempt's outcome, so the fence can tell
+	// it from a newer attempt's (fence.go).
+	stamp := attemptMark{Attempt: j.Attempt}
+	if j.AttemptedAt != nil {
+		stamp.At = *j.AttemptedAt
+	}
+	if err := river.MetadataSet(ctx, attemptKey, stamp); err != nil {
+		return fmt.Errorf("jobs: stamp attempt: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, w.kind.Timeout)
+	defer cancel()
+	if w.lv != nil {
+		var release func()
+		ctx, release = w.lv.bind(ctx)
+		defer release()
+	}
 	err := w.kind.Handler(ctx, Job{
 		ID:          j.ID,
 		Kind:        j.Kind,
@@ -104,13 +134,32 @@ func (w *kindWorker) Work(ctx context.Context, j *river.Job[rawArgs]) error {
 	if err != nil && IsPermanent(err) {
 		return river.JobCancel(err)
 	}
+	if err != nil && w.lv != nil && errors.Is(context.Cause(ctx), errLeaseLost) {
+		err = fmt.Errorf("%w: %w", errLeaseLost, err)
+	}
 	return err
 }
 
-// backoffPolicy is a River retry policy from Options.Backoff.
-type backoffPolicy func(attempt int) time.Duration
+// backoff returns the retry policy of k: its own, the queue's override, or
+// the default.
+func (q *Queue) backoff(k Kind) func(int) time.Duration {
+	switch {
+	case k.Backoff != nil:
+		return k.Backoff
+	case q.opts.Backoff != nil:
+		return q.opts.Backoff
+	default:
+		return defaultBackoff
+	}
+}
 
-func (b backoffPolicy) NextRetry(job *rivertype.JobRow) time.Time {
-	// UTC: River's SQLite driver compares times as text.
-	return time.Now().UTC().Add(b(max(job.Attempt, 1)))
+// defaultBackoff is River's attempt⁴ seconds with ±10% jitter, capped, so a
+// Forever job keeps trying every few minutes instead of every few days.
+func defaultBackoff(attempt int) time.Duration {
+	secs := math.Pow(float64(attempt), 4)
+	d := time.Duration(secs * float64(time.Second))
+	if secs >= maxBackoff.Seconds() {
+		d = maxBackoff
+	}
+	return min(time.Duration(float64(d)*(0.9+0.2*rand.Float64())), maxBackoff)
 }

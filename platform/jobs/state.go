@@ -31,6 +31,7 @@ const (
 type JobState struct {
 	ID          int64
 	Kind        string
+	Queue       string
 	State       State
 	Attempt     int // attempts started so far
 	MaxAttempts int
@@ -66,6 +67,7 @@ func (q *Queue) State(ctx context.Context, id int64) (JobState, error) {
 	s := JobState{
 		ID:          row.ID,
 		Kind:        row.Kind,
+		Queue:       row.Queue,
 		State:       State(row.State),
 		Attempt:     row.Attempt,
 		MaxAttempts: row.MaxAttempts,
