@@ -8,7 +8,7 @@ GOTEST      := $(GO) test -count=1 -timeout 30m
 # Every recipe line that needs the test servers' addresses starts with this.
 WITH_SERVICES := eval "$$(scripts/services.sh env)" &&
 
-.PHONY: all build run test vet deps services-up services-down services-status lint fuzz bench bench-transcode bench-checkout bench-search clean help
+.PHONY: all build run test vet deps services-up services-down services-status lint fuzz bench bench-transcode bench-checkout bench-search bench-engagement clean help
 
 all: build
 
@@ -76,6 +76,11 @@ bench-checkout: services-up
 # against one multi-search) over 20,000 documents, on Bleve and on the real Elasticsearch.
 bench-search: services-up
 	$(WITH_SERVICES) $(GO) test -run '^$$' -bench '^BenchmarkCandidates' -benchtime 100x -count 3 -timeout 30m ./platform/search/bleve ./platform/search/elastic
+
+# Storing engagement events and aggregating them, on SQLite and the real PostgreSQL, against the
+# bare INSERT of the same rows in the same run.
+bench-engagement: services-up
+	$(WITH_SERVICES) $(GO) test -run '^$$' -bench '^BenchmarkEngagement$$' -benchtime 3s -count 3 -timeout 30m ./feed/engagement
 
 clean:
 	rm -rf bin

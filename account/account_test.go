@@ -2,6 +2,7 @@ package account_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"sync"
 	"testing"
@@ -312,6 +313,53 @@ func TestConcurrentRegistrationsOfOneHandle(t *testing.T) {
 		}
 		if ok != 1 {
 			t.Fatalf("%d registrations of one handle succeeded, want 1", ok)
+		}
+	})
+}
+
+// Erasers run before the user is deleted, in one transaction; a failing
+// one keeps the account, and its rollback keeps what the others erased.
+func TestDeleteRunsErasersFirst(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		if _, err := d.Exec(`CREATE TABLE test_other_domain (user_id TEXT NOT NULL)`); err != nil {
+			t.Fatal(err)
+		}
+		fail := true
+		c := &clock{t: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}
+		s := account.NewService(d, account.Config{Hasher: fastHasher, Erasers: []account.Eraser{
+			func(ctx context.Context, tx *sql.Tx, id string) error {
+				_, err := tx.ExecContext(ctx, `DELETE FROM test_other_domain WHERE user_id = $1`, id)
+				return err
+			},
+			func(context.Context, *sql.Tx, string) error {
+				if fail {
+					return errors.New("other domain is down")
+				}
+				return nil
+			},
+		}}, c.now)
+		u, sess := mustRegister(t, s, "eraseme")
+		if _, err := d.Exec(`INSERT INTO test_other_domain (user_id) VALUES ($1)`, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		rows := func() (n int) {
+			if err := d.QueryRow(`SELECT COUNT(*) FROM test_other_domain`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if err := s.Delete(ctx, u.ID, "correct horse battery"); err == nil {
+			t.Fatal("delete succeeded with a failing eraser")
+		}
+		if _, err := s.Authenticate(ctx, sess.Token); err != nil || rows() != 1 {
+			t.Fatalf("after a failed erase: %v, %d rows of the other domain", err, rows())
+		}
+		fail = false
+		if err := s.Delete(ctx, u.ID, "correct horse battery"); err != nil {
+			t.Fatal(err)
+		}
+		if rows() != 0 {
+			t.Fatal("the eraser did not run")
 		}
 	})
 }

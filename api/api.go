@@ -18,6 +18,7 @@ import (
 	"github.com/reelmart/reelmart/account"
 	"github.com/reelmart/reelmart/catalog"
 	"github.com/reelmart/reelmart/checkout"
+	"github.com/reelmart/reelmart/feed/engagement"
 	"github.com/reelmart/reelmart/media"
 )
 
@@ -39,8 +40,11 @@ type Deps struct {
 	Catalog  *catalog.Service
 	Media    *media.Service
 	Checkout *checkout.Service
-	Checks   []Check
-	Metrics  *prometheus.Registry // the registry /metrics serves; the API adds its HTTP metrics to it
+	// Engagement records watch events, likes and comments; its export joins
+	// GET /me/export.
+	Engagement *engagement.Service
+	Checks     []Check
+	Metrics    *prometheus.Registry // the registry /metrics serves; the API adds its HTTP metrics to it
 
 	// Blob, when set, serves signed local-disk object URLs under /blob/.
 	Blob http.Handler
@@ -55,15 +59,17 @@ type Server struct {
 	catalog  *catalog.Service
 	media    *media.Service
 	checkout *checkout.Service
-	checks   []Check
-	maxBody  int64
-	engine   *gin.Engine
+	// engagement is nil in servers built without it; its routes then fail as 500.
+	engagement *engagement.Service
+	checks     []Check
+	maxBody    int64
+	engine     *gin.Engine
 }
 
 // New returns the API server wired to deps.
 func New(deps Deps) *Server {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{log: deps.Log, accounts: deps.Accounts, catalog: deps.Catalog, media: deps.Media, checkout: deps.Checkout, checks: deps.Checks, maxBody: deps.MaxBodyBytes}
+	s := &Server{log: deps.Log, accounts: deps.Accounts, catalog: deps.Catalog, media: deps.Media, checkout: deps.Checkout, engagement: deps.Engagement, checks: deps.Checks, maxBody: deps.MaxBodyBytes}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -112,6 +118,7 @@ func New(deps Deps) *Server {
 	v1.DELETE("/users/:id/follow", s.requireUser, s.unfollow)
 	s.catalogRoutes(e, v1)
 	s.checkoutRoutes(v1)
+	s.engagementRoutes(v1)
 
 	// tus uploads stay outside limitBody (a PATCH carries a video chunk) but not outside auth.
 	uploads := e.Group("/api/v1/uploads", s.optionalUser)

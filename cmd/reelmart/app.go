@@ -19,6 +19,7 @@ import (
 	"github.com/reelmart/reelmart/api"
 	"github.com/reelmart/reelmart/catalog"
 	"github.com/reelmart/reelmart/checkout"
+	"github.com/reelmart/reelmart/feed/engagement"
 	"github.com/reelmart/reelmart/media"
 	"github.com/reelmart/reelmart/media/transcode"
 	"github.com/reelmart/reelmart/platform/blob"
@@ -40,7 +41,10 @@ type Main struct {
 	Media    *media.Service
 	Catalog  *catalog.Service
 	Checkout *checkout.Service
-	Metrics  *prometheus.Registry
+	// Engagement records watch events, likes and comments and keeps the
+	// counters and interest profiles built from them.
+	Engagement *engagement.Service
+	Metrics    *prometheus.Registry
 }
 
 // open connects every backend and builds the services. Any failure is a
@@ -56,6 +60,10 @@ func open(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
 		return nil, err
 	}
 	if m.Search, err = openSearch(ctx, cfg); err != nil {
+		m.Close()
+		return nil, err
+	}
+	if m.Engagement, err = engagement.NewService(engagement.Deps{DB: m.DB, Log: m.Log}, engagement.Config{}); err != nil {
 		m.Close()
 		return nil, err
 	}
@@ -81,12 +89,24 @@ func open(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
 		MaxAttempts: 3,
 		Timeout:     time.Hour,
 		Handler:     func(ctx context.Context, j jobs.Job) error { return m.Catalog.ReindexJob(ctx, j) },
+	}, jobs.Kind{
+		// Periodic and leader-run: one process adds stored engagement events
+		// to the counters and hands changed videos to the index every tick.
+		// A failed run needs no retry; the next tick does its work.
+		Name:        engagement.AggregateKind,
+		Queue:       jobs.QueueShort,
+		Every:       aggregateEvery,
+		MaxAttempts: 1,
+		Handler: func(ctx context.Context, _ jobs.Job) error {
+			_, err := m.Engagement.Aggregate(ctx)
+			return err
+		},
 	})
 	if err != nil {
 		m.Close()
 		return nil, &backendError{"REELMART_DATABASE_URL", err}
 	}
-	m.Accounts = account.NewService(m.DB, account.Config{}, time.Now)
+	m.Accounts = account.NewService(m.DB, account.Config{Erasers: []account.Eraser{m.Engagement.EraseUser}}, time.Now)
 	m.Catalog = catalog.NewService(m.DB, m.Blob, m.Search, catalog.Config{
 		Currency: cfg.Currency, Log: m.Log, ImageURLPrefix: cfg.PublicURL + "/api/v1", Jobs: m.Jobs,
 	}, time.Now)
@@ -107,6 +127,11 @@ func open(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
 	m.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m, nil
 }
+
+// aggregateEvery is how often stored engagement events are added to the
+// counters and changed videos handed to the index: half the 10 s the
+// counters may lag, so a batch that just missed a run still makes it.
+const aggregateEvery = 5 * time.Second
 
 // transcodeTimeout bounds one sandboxed transcode: a 10-minute 4K upload on two cores fits.
 const transcodeTimeout = 45 * time.Minute
@@ -194,6 +219,7 @@ func (m *Main) background(ctx context.Context, workers jobs.Workers) {
 	// answers out_of_stock, so the sweep only tidies up and a minute is
 	// soon enough.
 	run(func() { sweepEvery(ctx, m.Log, "expired orders", time.Minute, m.Checkout.Sweep) })
+	run(func() { sweepEvery(ctx, m.Log, "engagement", time.Hour, m.Engagement.Sweep) })
 	if workers.Long+workers.Short > 0 {
 		run(func() {
 			if err := m.Jobs.Work(ctx, workers); err != nil {

@@ -97,6 +97,27 @@ func TestPublishAndPlay(t *testing.T) {
 			if pb.Advanced() < 1 || pb.VideoWidth != 360 {
 				t.Fatalf("playback: %+v", pb)
 			}
+
+			// A signed-out viewer's events reach the creator's analytics
+			// through the background aggregation within 10 s.
+			events := `{"events":[{"event_id":"e1","type":"view"},{"event_id":"e2","type":"complete","position_ms":4000,"watched_ms":4000}]}`
+			if status := call(t, "POST", base+"/api/v1/videos/"+video.ID+"/events", "", events, nil); status != http.StatusAccepted {
+				t.Fatalf("events: %d", status)
+			}
+			var an struct {
+				Totals struct {
+					Views       int64 `json:"views"`
+					Completions int64 `json:"completions"`
+				} `json:"totals"`
+			}
+			sent := time.Now()
+			for an.Totals.Views == 0 && time.Since(sent) < 10*time.Second {
+				time.Sleep(200 * time.Millisecond)
+				call(t, "GET", base+"/api/v1/videos/"+video.ID+"/analytics", token, "", &an)
+			}
+			if an.Totals.Views != 1 || an.Totals.Completions != 1 {
+				t.Fatalf("analytics 10 s after the events: %+v", an.Totals)
+			}
 		})
 	}
 }
