@@ -26,10 +26,13 @@ import (
 //go:embed openapi.yaml
 var OpenAPI []byte
 
-// Check is one backend that /readyz pings.
+// Check is one backend that /readyz pings. An Optional backend is one the
+// node can serve without (search: the feed falls back to the database): when
+// it is down, /readyz reports it degraded and still answers 200.
 type Check struct {
-	Name string
-	Ping func(ctx context.Context) error
+	Name     string
+	Ping     func(ctx context.Context) error
+	Optional bool
 }
 
 // Deps is what the API needs from the rest of the service.
@@ -112,6 +115,7 @@ func New(deps Deps) *Server {
 	v1.DELETE("/users/:id/follow", s.requireUser, s.unfollow)
 	s.catalogRoutes(e, v1)
 	s.checkoutRoutes(v1)
+	s.feedRoutes(v1)
 
 	// tus uploads stay outside limitBody (a PATCH carries a video chunk) but not outside auth.
 	uploads := e.Group("/api/v1/uploads", s.optionalUser)

@@ -114,7 +114,7 @@ func (m *Main) checks() []api.Check {
 	return []api.Check{
 		{Name: "database", Ping: m.DB.PingContext},
 		{Name: "blob", Ping: m.Blob.Ping},
-		{Name: "search", Ping: m.Search.Ping},
+		{Name: "search", Ping: m.Search.Ping, Optional: true}, // the feed falls back to the database
 	}
 }
 
