@@ -1,0 +1,19 @@
+package elastic
+
+import (
+	"context"
+
+	"github.com/reelmart/reelmart/platform/search"
+)
+
+// MultiSearch runs each request in turn for now; _msearch arrives in the next change.
+func (x *Index) MultiSearch(ctx context.Context, reqs []search.Request) ([]search.Response, error) {
+	out := make([]search.Response, len(reqs))
+	for i, r := range reqs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		out[i].Result, out[i].Err = x.Search(ctx, r.Index, r.Query)
+	}
+	return out, nil
+}
