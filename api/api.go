@@ -18,6 +18,7 @@ import (
 	"github.com/reelmart/reelmart/account"
 	"github.com/reelmart/reelmart/catalog"
 	"github.com/reelmart/reelmart/checkout"
+	"github.com/reelmart/reelmart/feed"
 	"github.com/reelmart/reelmart/media"
 )
 
@@ -42,6 +43,7 @@ type Deps struct {
 	Catalog  *catalog.Service
 	Media    *media.Service
 	Checkout *checkout.Service
+	Feed     *feed.Service // optional: without it the feed's routes answer 503 feed_unavailable
 	Checks   []Check
 	Metrics  *prometheus.Registry // the registry /metrics serves; the API adds its HTTP metrics to it
 
@@ -58,6 +60,7 @@ type Server struct {
 	catalog  *catalog.Service
 	media    *media.Service
 	checkout *checkout.Service
+	feed     *feed.Service
 	checks   []Check
 	maxBody  int64
 	engine   *gin.Engine
@@ -66,7 +69,7 @@ type Server struct {
 // New returns the API server wired to deps.
 func New(deps Deps) *Server {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{log: deps.Log, accounts: deps.Accounts, catalog: deps.Catalog, media: deps.Media, checkout: deps.Checkout, checks: deps.Checks, maxBody: deps.MaxBodyBytes}
+	s := &Server{log: deps.Log, accounts: deps.Accounts, catalog: deps.Catalog, media: deps.Media, checkout: deps.Checkout, feed: deps.Feed, checks: deps.Checks, maxBody: deps.MaxBodyBytes}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
