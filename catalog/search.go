@@ -114,6 +114,7 @@ func (s *Service) indexProducts(ctx context.Context, ids ...string) {
 	if err := s.syncIndex(context.WithoutCancel(ctx), ids); err != nil {
 		s.logf(ctx, "catalog: update search index; run reindex to repair", "products", ids, "err", err)
 	}
+	s.reindexPinningVideos(ctx, ids)
 }
 
 func (s *Service) syncIndex(ctx context.Context, ids []string) error {

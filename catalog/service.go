@@ -33,6 +33,10 @@ type Config struct {
 	// Log receives failures that do not fail the request, such as a search
 	// index that could not be updated after a committed change.
 	Log *slog.Logger
+
+	// Videos, when set, re-indexes the videos that pin a product after the
+	// product changes (the feed's documents show its title and stock).
+	Videos VideoIndexer
 }
 
 func (c Config) withDefaults() Config {

@@ -132,9 +132,11 @@ func (s *Service) searchCandidates(ctx context.Context, v viewerState, exclude [
 	}
 	byID := map[string]*Candidate{}
 	var order []string
+	var failed []error
 	for i, r := range resps {
 		if r.Err != nil {
 			s.log.ErrorContext(ctx, "feed: candidate source failed", "source", srcs[i].Names(), "err", r.Err)
+			failed = append(failed, r.Err)
 			continue
 		}
 		for _, h := range r.Result.Hits {
@@ -146,6 +148,11 @@ func (s *Service) searchCandidates(ctx context.Context, v viewerState, exclude [
 			byID[h.ID] = &c
 			order = append(order, h.ID)
 		}
+	}
+	if len(failed) == len(resps) {
+		// Every source failing is the engine failing, whichever way it
+		// reports it.
+		return nil, fmt.Errorf("feed: every candidate source failed: %w", errors.Join(failed...))
 	}
 	out := make([]Candidate, len(order))
 	for i, id := range order {

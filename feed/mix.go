@@ -28,8 +28,8 @@ func explorable(c Candidate, now time.Time) bool {
 // start of the session is the first item placed, so exploration slots line
 // up across batches; recent holds the creators of the items just before it,
 // oldest first, so diversity holds across batches too. rng picks the
-// exploration items.
-func mix(ranked []Scored, recent []string, start int, rng *rand.Rand, now time.Time) []Scored {
+// exploration items. It stops after limit items.
+func mix(ranked []Scored, recent []string, start, limit int, rng *rand.Rand, now time.Time) []Scored {
 	m := newMixer(ranked, recent)
 	var pool []int
 	for i, sc := range ranked {
@@ -37,8 +37,8 @@ func mix(ranked []Scored, recent []string, start int, rng *rand.Rand, now time.T
 			pool = append(pool, i)
 		}
 	}
-	out := make([]Scored, 0, len(ranked))
-	for pos := start; m.left > 0; pos++ {
+	out := make([]Scored, 0, min(limit, len(ranked)))
+	for pos := start; m.left > 0 && len(out) < limit; pos++ {
 		i := -1
 		if pos >= exploreFirst && (pos-exploreFirst)%exploreEvery == 0 {
 			i = m.explore(pool, rng)

@@ -74,7 +74,7 @@ func TestMixKeepsCreatorsApartWheneverPossible(t *testing.T) {
 				recent = append(recent, fmt.Sprintf("c%d", rng.IntN(creators+1)))
 			}
 		}
-		got := mix(items, recent, 100, rng, t0)
+		got := mix(items, recent, 100, len(items), rng, t0)
 		if len(got) != n {
 			t.Fatalf("mix returned %d of %d items", len(got), n)
 		}
@@ -104,7 +104,7 @@ func TestMixSpreadsAnExcess(t *testing.T) {
 		items = append(items, Scored{Candidate: Candidate{ID: fmt.Sprintf("v%02d", i), CreatorID: c, PublishedAt: t0.Add(-30 * 24 * time.Hour),
 			Stats: Stats{Views: 1000}}, Score: float64(100 - i)})
 	}
-	got := creatorsOf(mix(items, nil, 100, rand.New(rand.NewPCG(1, 1)), t0))
+	got := creatorsOf(mix(items, nil, 100, len(items), rand.New(rand.NewPCG(1, 1)), t0))
 	run, longest := 0, 0
 	for i, c := range got {
 		if i > 0 && c == got[i-1] {
@@ -128,7 +128,7 @@ func TestMixExplorationSlots(t *testing.T) {
 		}
 		items = append(items, Scored{Candidate: c, Score: float64(100 - i)})
 	}
-	got := mix(items, nil, 0, rand.New(rand.NewPCG(7, 7)), t0)
+	got := mix(items, nil, 0, len(items), rand.New(rand.NewPCG(7, 7)), t0)
 	for i, sc := range got {
 		slot := i >= exploreFirst && (i-exploreFirst)%exploreEvery == 0
 		if slot != sc.Explore {
@@ -143,13 +143,13 @@ func TestMixExplorationSlots(t *testing.T) {
 	}
 	// Slots line up with the session, not the batch: a batch starting at
 	// position 10 has its first slot at once.
-	if !mix(items, nil, 10, rand.New(rand.NewPCG(7, 7)), t0)[0].Explore {
+	if !mix(items, nil, 10, 5, rand.New(rand.NewPCG(7, 7)), t0)[0].Explore {
 		t.Fatal("position 10 of a session is an exploration slot")
 	}
 	// Different sessions pick different new videos.
 	picks := map[string]bool{}
 	for seed := range uint64(20) {
-		picks[mix(items, nil, 0, rand.New(rand.NewPCG(seed, 1)), t0)[2].ID] = true
+		picks[mix(items, nil, 0, 3, rand.New(rand.NewPCG(seed, 1)), t0)[2].ID] = true
 	}
 	if len(picks) < 4 {
 		t.Fatalf("20 sessions put only %d distinct new videos in the first slot", len(picks))

@@ -62,13 +62,13 @@ func (s *Service) servedAgain(ctx context.Context, v viewerState, inSession map[
 		return nil, nil
 	}
 	ids, err := s.videoIDs(ctx, fmt.Sprintf(`SELECT video_id FROM feed_served WHERE viewer_key = $1
-		ORDER BY served_at, video_id LIMIT %d`, maxPerJob+len(inSession)), v.id)
+		ORDER BY served_at, video_id LIMIT %d`, batchSize+len(inSession)), v.id)
 	if err != nil {
 		return nil, err
 	}
 	var out []Scored
 	for _, id := range ids {
-		if !inSession[id] && len(out) < maxPerJob {
+		if !inSession[id] && len(out) < batchSize {
 			out = append(out, Scored{Candidate: Candidate{ID: id, Sources: SourceServed}})
 		}
 	}

@@ -21,6 +21,12 @@ const (
 	MaxLimit     = 50
 )
 
+// batchSize is how many ranked items a session stores at a time: three
+// default pages. The next batch is ranked afresh, so what the viewer
+// watched meanwhile (their profile) shapes it: the feed adapts within a
+// session, every few pages.
+const batchSize = 30
+
 // Request asks for a page of the feed. ViewerID is a user id, the id of
 // the signed viewer_id cookie, or "" for a viewer with no identity (no
 // history, no personalisation). Cursor is "" to start a session.
@@ -290,10 +296,11 @@ func (s *Service) rankBatch(ctx context.Context, viewerID string, cur sessionCur
 		for _, it := range prior[max(0, len(prior)-diversityWindow+1):] {
 			recent = append(recent, it.Creator)
 		}
-		scored = mix(ranked, recent, len(prior), sessionRand(cur.Session, cur.Batch), now)
+		scored = mix(ranked, recent, len(prior), batchSize, sessionRand(cur.Session, cur.Batch), now)
 	} else if scored, err = s.servedAgain(ctx, v, inSession); err != nil {
 		return batch{}, err
 	}
+	scored = scored[:min(len(scored), batchSize)]
 	b := batch{degraded: degraded, items: make([]batchItem, len(scored))}
 	for i, sc := range scored {
 		b.items[i] = toBatchItem(sc)
