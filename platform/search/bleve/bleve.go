@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -45,10 +46,24 @@ type Index struct {
 	closed bool
 }
 
-// named is one open Bleve index and the schema it was created with.
+// named is one index name: its live generation and, while a Rebuild is
+// open, the next one. swap is held shared by every call that uses them and
+// exclusively by the calls that replace them (Commit, Drop, Close), so a
+// search never meets a half-swapped index.
 type named struct {
+	swap sync.RWMutex
+	live *generation // nil while the name has no index (yet, or dropped)
+	next *generation
+}
+
+// generation is one open Bleve index, the schema it was made with, and the
+// lock under which versions are compared and written.
+type generation struct {
+	path   string
 	bleve  blevesearch.Index
 	schema *schema.Schema
+	write  sync.Mutex
+	gone   bool // replaced, aborted or dropped: a Builder may not write
 }
 
 // Open returns an Index keeping its indexes under dir, creating dir if
@@ -79,19 +94,29 @@ func (x *Index) Ensure(ctx context.Context, name string, s search.Schema) error 
 	if x.closed {
 		return errClosed
 	}
-	if _, ok := x.open[name]; ok {
+	n := x.open[name]
+	if n == nil {
+		n = &named{}
+	}
+	n.swap.Lock()
+	defer n.swap.Unlock()
+	if n.live != nil {
 		return nil
 	}
 	path := filepath.Join(x.dir, name)
+	if err := finishSwap(x.dir, name); err != nil {
+		return fmt.Errorf("search/bleve: ensure %s: %w", name, err)
+	}
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		if err := create(x.dir, path, c); err != nil {
 			return fmt.Errorf("search/bleve: ensure %s: %w", name, err)
 		}
 	}
-	n, err := openNamed(path)
+	g, err := openGeneration(path)
 	if err != nil {
 		return fmt.Errorf("search/bleve: ensure %s: %w", name, err)
 	}
+	n.live = g
 	x.open[name] = n
 	return nil
 }
@@ -104,22 +129,7 @@ func create(dir, path string, c *schema.Schema) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	m, err := newMapping(c)
-	if err != nil {
-		return fmt.Errorf("mapping: %w", err)
-	}
-	data, err := json.Marshal(c)
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(tmp, schemaFile), data, 0o644); err != nil {
-		return err
-	}
-	b, err := blevesearch.New(filepath.Join(tmp, bleveDir), m)
-	if err != nil {
-		return fmt.Errorf("create: %w", err)
-	}
-	if err := b.Close(); err != nil {
+	if err := build(tmp, c); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, path); err != nil {
@@ -131,7 +141,27 @@ func create(dir, path string, c *schema.Schema) error {
 	return nil
 }
 
-func openNamed(path string) (*named, error) {
+// build writes an empty index with schema c into the existing directory dir.
+func build(dir string, c *schema.Schema) error {
+	m, err := newMapping(c)
+	if err != nil {
+		return fmt.Errorf("mapping: %w", err)
+	}
+	data, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, schemaFile), data, 0o644); err != nil {
+		return err
+	}
+	b, err := blevesearch.New(filepath.Join(dir, bleveDir), m)
+	if err != nil {
+		return fmt.Errorf("create: %w", err)
+	}
+	return b.Close()
+}
+
+func openGeneration(path string) (*generation, error) {
 	data, err := os.ReadFile(filepath.Join(path, schemaFile))
 	if err != nil {
 		return nil, err
@@ -144,11 +174,12 @@ func openNamed(path string) (*named, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open (is another process using %s?): %w", path, err)
 	}
-	return &named{bleve: b, schema: c}, nil
+	return &generation{path: path, bleve: b, schema: c}, nil
 }
 
 // get returns the named index, opening it from disk on first use, or an
-// error wrapping search.ErrNotFound if it was never created.
+// error wrapping search.ErrNotFound if it was never created. The caller
+// reads n.live under n.swap.
 func (x *Index) get(ctx context.Context, name string) (*named, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -164,20 +195,40 @@ func (x *Index) get(ctx context.Context, name string) (*named, error) {
 	if n, ok := x.open[name]; ok {
 		return n, nil
 	}
+	if err := finishSwap(x.dir, name); err != nil {
+		return nil, err
+	}
 	path := filepath.Join(x.dir, name)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("index %s: %w", name, search.ErrNotFound)
 	}
-	n, err := openNamed(path)
+	g, err := openGeneration(path)
 	if err != nil {
 		return nil, err
 	}
+	n := &named{live: g}
 	x.open[name] = n
 	return n, nil
 }
 
-// Drop closes and deletes the named index; a missing index is not an error.
-// It returns an error if the files cannot be removed.
+// live runs fn with the live generation of the named index held against
+// a swap, or returns an error wrapping search.ErrNotFound.
+func (x *Index) live(ctx context.Context, name string, fn func(n *named) error) error {
+	n, err := x.get(ctx, name)
+	if err != nil {
+		return err
+	}
+	n.swap.RLock()
+	defer n.swap.RUnlock()
+	if n.live == nil {
+		return fmt.Errorf("index %s: %w", name, search.ErrNotFound)
+	}
+	return fn(n)
+}
+
+// Drop closes and deletes the named index and any open rebuild of it; a
+// missing index is not an error. It returns an error if the files cannot be
+// removed.
 func (x *Index) Drop(ctx context.Context, name string) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -192,24 +243,53 @@ func (x *Index) Drop(ctx context.Context, name string) error {
 	}
 	if n, ok := x.open[name]; ok {
 		delete(x.open, name)
-		if err := n.bleve.Close(); err != nil {
-			return fmt.Errorf("search/bleve: drop %s: close: %w", name, err)
+		n.swap.Lock()
+		err := errors.Join(n.live.close(true), n.next.close(true))
+		n.live, n.next = nil, nil
+		n.swap.Unlock()
+		if err != nil {
+			return fmt.Errorf("search/bleve: drop %s: %w", name, err)
 		}
 	}
+	_ = os.RemoveAll(filepath.Join(x.dir, readyPrefix+name))
 	path := filepath.Join(x.dir, name)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
-	// Move it out of the way first, so the name is free even if removal fails half way.
-	trash, err := os.MkdirTemp(x.dir, ".drop-")
-	if err != nil {
-		return fmt.Errorf("search/bleve: drop %s: %w", name, err)
-	}
-	defer os.RemoveAll(trash)
-	if err := os.Rename(path, filepath.Join(trash, name)); err != nil {
+	if err := discard(x.dir, path); err != nil {
 		return fmt.Errorf("search/bleve: drop %s: %w", name, err)
 	}
 	return nil
+}
+
+// discard moves path out of the way first, so that its name is free even
+// if removal fails half way, then removes it.
+func discard(dir, path string) error {
+	trash, err := os.MkdirTemp(dir, ".drop-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(trash)
+	return os.Rename(path, filepath.Join(trash, "index"))
+}
+
+// close closes g (nil is fine) and marks it gone; with remove, a rebuild's
+// directory is deleted too (a live one is discarded by the caller).
+func (g *generation) close(remove bool) error {
+	if g == nil {
+		return nil
+	}
+	g.write.Lock()
+	defer g.write.Unlock()
+	if g.gone {
+		return nil
+	}
+	g.gone = true
+	err := g.bleve.Close()
+	if remove && strings.HasPrefix(filepath.Base(g.path), rebuildPrefix) {
+		err = errors.Join(err, os.RemoveAll(g.path))
+	}
+	return err
 }
 
 // Ping returns nil while the Index is open and its directory is readable.
@@ -229,17 +309,20 @@ func (x *Index) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes every open index. Later calls fail; Close itself returns the
-// errors of the indexes that failed to close.
+// Close closes every open index and abandons open rebuilds. Later calls
+// fail; Close itself returns the errors of the indexes that failed to close.
 func (x *Index) Close() error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.closed = true
 	var errs []error
 	for name, n := range x.open {
-		if err := n.bleve.Close(); err != nil {
+		n.swap.Lock()
+		if err := errors.Join(n.live.close(false), n.next.close(true)); err != nil {
 			errs = append(errs, fmt.Errorf("search/bleve: close %s: %w", name, err))
 		}
+		n.live, n.next = nil, nil
+		n.swap.Unlock()
 	}
 	x.open = nil
 	return errors.Join(errs...)

@@ -15,10 +15,18 @@ import (
 
 // newRequest turns a checked query into a Bleve request: the text as a
 // disjunction of per-field match queries with their boosts, the filters as a
-// non-scoring conjunction, and the sort with the id as the last key.
+// non-scoring conjunction and exclusion, the scores as Elasticsearch would
+// give them when boosts or a blank text ask for it, and the sort with the id
+// as the last key.
 func newRequest(q schema.Query) *blevesearch.SearchRequest {
-	req := blevesearch.NewSearchRequestOptions(withFilters(textQuery(q), q.Filters), q.Size, q.From, false)
-	req.Fields = []string{sourceField}
+	top := withFilters(textQuery(q), q.Filters)
+	if q.Scored() {
+		top = &scoredQuery{inner: top, blank: q.Text == "", boosts: q.Boosts}
+	}
+	req := blevesearch.NewSearchRequestOptions(top, q.Size, q.From, false)
+	if q.AllFields || len(q.Fields) > 0 {
+		req.Fields = []string{sourceField}
+	}
 	order := bsearch.SortOrder{&bsearch.SortScore{Desc: true}}
 	if len(q.Sort) > 0 {
 		order = order[:0]
@@ -51,18 +59,28 @@ func withFilters(must query.Query, filters []schema.Filter) query.Query {
 	if len(filters) == 0 {
 		return must
 	}
-	var all []query.Query
+	var all, not []query.Query
 	for _, f := range filters {
-		all = append(all, filterQuery(f))
+		if f.Not {
+			not = append(not, filterQuery(f))
+		} else {
+			all = append(all, filterQuery(f))
+		}
 	}
 	b := blevesearch.NewBooleanQuery()
 	b.AddMust(must)
-	b.AddFilter(blevesearch.NewConjunctionQuery(all...))
+	if len(all) > 0 {
+		b.AddFilter(blevesearch.NewConjunctionQuery(all...))
+	}
+	b.AddMustNot(not...)
 	return b
 }
 
 func filterQuery(f schema.Filter) query.Query {
 	yes := true
+	if f.IDs != nil {
+		return blevesearch.NewDocIDQuery(f.IDs)
+	}
 	switch f.Field.Type {
 	case search.Keyword:
 		var or []query.Query
@@ -116,20 +134,38 @@ func sortField(s schema.Sort) *bsearch.SortField {
 	return sf
 }
 
-// result converts Bleve's answer, decoding each hit's stored source.
-func result(s *schema.Schema, res *blevesearch.SearchResult) (search.Result, error) {
+// result converts Bleve's answer, decoding each hit's stored source and
+// keeping the fields q asks for.
+func result(s *schema.Schema, q schema.Query, res *blevesearch.SearchResult) (search.Result, error) {
 	out := search.Result{Total: int(res.Total), Hits: make([]search.Hit, 0, len(res.Hits))}
 	for _, h := range res.Hits {
-		raw, _ := h.Fields[sourceField].(string)
-		var src map[string]any
-		if err := json.Unmarshal([]byte(raw), &src); err != nil {
-			return search.Result{}, fmt.Errorf("decode stored document %q: %w", h.ID, err)
+		hit := search.Hit{ID: h.ID, Score: h.Score, Fields: map[string]any{}}
+		if raw, ok := h.Fields[sourceField].(string); ok {
+			var src map[string]any
+			if err := json.Unmarshal([]byte(raw), &src); err != nil {
+				return search.Result{}, fmt.Errorf("decode stored document %q: %w", h.ID, err)
+			}
+			if !q.AllFields {
+				src = keep(src, q.Fields)
+			}
+			fields, err := s.Hit(src)
+			if err != nil {
+				return search.Result{}, fmt.Errorf("document %q: %w", h.ID, err)
+			}
+			hit.Fields = fields
 		}
-		fields, err := s.Hit(src)
-		if err != nil {
-			return search.Result{}, fmt.Errorf("document %q: %w", h.ID, err)
-		}
-		out.Hits = append(out.Hits, search.Hit{ID: h.ID, Score: h.Score, Fields: fields})
+		out.Hits = append(out.Hits, hit)
 	}
 	return out, nil
+}
+
+// keep returns the entries of src named in fields.
+func keep(src map[string]any, fields []string) map[string]any {
+	out := make(map[string]any, len(fields))
+	for _, f := range fields {
+		if v, ok := src[f]; ok {
+			out[f] = v
+		}
+	}
+	return out
 }

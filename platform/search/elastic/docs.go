@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -13,7 +14,7 @@ import (
 	"github.com/reelmart/reelmart/platform/search/internal/schema"
 )
 
-// bulkChunk bounds how many documents go in one _bulk request.
+// bulkChunk bounds how many operations go in one _bulk request.
 const bulkChunk = 500
 
 type bulkAction struct {
@@ -22,7 +23,11 @@ type bulkAction struct {
 }
 
 type bulkTarget struct {
-	ID string `json:"_id"`
+	Index        string `json:"_index"`
+	ID           string `json:"_id"`
+	Version      int64  `json:"version,omitempty"`
+	VersionType  string `json:"version_type,omitempty"`
+	RequireAlias bool   `json:"require_alias,omitempty"`
 }
 
 type bulkResponse struct {
@@ -31,66 +36,109 @@ type bulkResponse struct {
 }
 
 type bulkItemOutcome struct {
+	Index  string     `json:"_index"`
 	ID     string     `json:"_id"`
 	Status int        `json:"status"`
-	Result string     `json:"result"`
 	Error  *errorBody `json:"error"`
 }
 
-// Upsert adds or replaces docs through _bulk. Every document is checked
-// first, so a document that breaks the schema fails the call
+// errStaleTargets reports a write to a rebuild's alias that a Commit or
+// Abort has removed since the targets were looked up.
+var errStaleTargets = errors.New("rebuild finished meanwhile")
+
+// Upsert adds or replaces docs through _bulk, on the live generation and,
+// while a Rebuild is open, the next one, with external versions so that the
+// cluster drops what is not newer. Every document is checked against each
+// generation's schema first, so a document that breaks one fails the call
 // (search.ErrInvalid) before anything is written; a missing index gives
-// search.ErrNotFound; a document the cluster rejects fails the call after the
-// others in its request were written.
+// search.ErrNotFound; a document the cluster rejects fails the call after
+// the others in its request were written.
 func (x *Index) Upsert(ctx context.Context, name string, docs ...search.Document) error {
-	c, err := x.schemaOf(ctx, name)
-	if err != nil {
-		return fmt.Errorf("search/elastic: bulk upsert into %s: %w", name, err)
+	return x.wrap("bulk upsert into", name, x.retryStale(ctx, name, func(t *targets) error {
+		var ops [][]byte
+		for _, g := range t.gens() {
+			gops, err := x.indexOps(g, docs)
+			if err != nil {
+				return err
+			}
+			ops = append(ops, gops...)
+		}
+		return x.bulk(ctx, name, ops)
+	}))
+}
+
+// Delete removes ids from every generation through _bulk; missing ids are
+// ignored. It returns an error wrapping search.ErrNotFound for a missing index.
+func (x *Index) Delete(ctx context.Context, name string, ids ...string) error {
+	return x.wrap("bulk delete from", name, x.retryStale(ctx, name, func(t *targets) error {
+		var ops [][]byte
+		for _, g := range t.gens() {
+			for _, id := range ids {
+				action, err := json.Marshal(bulkAction{Delete: &bulkTarget{Index: g.target, ID: id, RequireAlias: g.alias}})
+				if err != nil {
+					return err
+				}
+				ops = append(ops, ndjson(action))
+			}
+		}
+		return x.bulk(ctx, name, ops)
+	}))
+}
+
+// retryStale runs write on name's generations, and once more on fresh ones
+// if a rebuild ended between the lookup and the write.
+func (x *Index) retryStale(ctx context.Context, name string, write func(*targets) error) error {
+	for attempt := 0; ; attempt++ {
+		t, err := x.lookup(ctx, name)
+		if err != nil {
+			return err
+		}
+		err = write(t)
+		if errors.Is(err, errStaleTargets) && attempt == 0 {
+			x.forget(name)
+			continue
+		}
+		return err
 	}
+}
+
+// gens returns the generations a write goes to.
+func (t *targets) gens() []*generation {
+	if t.next != nil {
+		return []*generation{t.live, t.next}
+	}
+	return []*generation{t.live}
+}
+
+// indexOps checks docs against g's schema and returns their bulk operations.
+func (x *Index) indexOps(g *generation, docs []search.Document) ([][]byte, error) {
 	ops := make([][]byte, 0, len(docs))
 	for _, d := range docs {
-		fields, err := c.Doc(d)
+		fields, err := g.schema.Doc(d)
 		if err != nil {
-			return fmt.Errorf("search/elastic: bulk upsert into %s: %w", name, err)
+			return nil, err
 		}
 		fields[idField] = d.ID
-		if terms := x.terms(c, fields); len(terms) > 0 {
+		if d.Deleted {
+			fields[deletedField] = true
+		} else if terms := x.terms(g.schema, fields); len(terms) > 0 {
 			fields[termsField] = terms
 		}
-		action, err := json.Marshal(bulkAction{Index: &bulkTarget{ID: d.ID}})
+		target := &bulkTarget{Index: g.target, ID: d.ID, RequireAlias: g.alias}
+		if d.Version > 0 {
+			target.Version, target.VersionType = d.Version, "external"
+		}
+		action, err := json.Marshal(bulkAction{Index: target})
 		if err != nil {
-			return fmt.Errorf("search/elastic: bulk upsert into %s: %w", name, err)
+			return nil, err
 		}
 		source, err := json.Marshal(fields)
 		if err != nil {
-			return fmt.Errorf("search/elastic: bulk upsert into %s: encode %q: %w", name, d.ID, err)
+			return nil, fmt.Errorf("encode %q: %w", d.ID, err)
 		}
 		ops = append(ops, ndjson(action, source))
 	}
-	if err := x.bulk(ctx, name, ops); err != nil {
-		return fmt.Errorf("search/elastic: bulk upsert into %s: %w", name, err)
-	}
-	return nil
-}
-
-// Delete removes ids through _bulk; missing ids are ignored. It returns an
-// error wrapping search.ErrNotFound for a missing index.
-func (x *Index) Delete(ctx context.Context, name string, ids ...string) error {
-	if _, err := x.schemaOf(ctx, name); err != nil {
-		return fmt.Errorf("search/elastic: bulk delete from %s: %w", name, err)
-	}
-	ops := make([][]byte, 0, len(ids))
-	for _, id := range ids {
-		action, err := json.Marshal(bulkAction{Delete: &bulkTarget{ID: id}})
-		if err != nil {
-			return fmt.Errorf("search/elastic: bulk delete from %s: %w", name, err)
-		}
-		ops = append(ops, ndjson(action))
-	}
-	if err := x.bulk(ctx, name, ops); err != nil {
-		return fmt.Errorf("search/elastic: bulk delete from %s: %w", name, err)
-	}
-	return nil
+	return ops, nil
 }
 
 // terms returns the analysed terms of each Text field in fields, joined by spaces.
@@ -115,13 +163,17 @@ func ndjson(lines ...[]byte) []byte {
 
 // bulk sends ops (NDJSON, one operation each) in chunks and returns the
 // first item error as an *apiError, so that a mapping error unwraps to
-// search.ErrInvalid. A delete of a missing document is not an error.
+// search.ErrInvalid. A delete of a missing document and a version conflict
+// (the index holds that version or a newer one) are not errors; a write to
+// a rebuild's alias that is gone is errStaleTargets.
 func (x *Index) bulk(ctx context.Context, name string, ops [][]byte) error {
+	next := x.index(name) + nextSuffix
+	stale := false
 	for len(ops) > 0 {
 		n := min(len(ops), bulkChunk)
 		body := bytes.Join(ops[:n], nil)
 		ops = ops[n:]
-		raw, err := x.call(ctx, esapi.BulkRequest{Index: x.index(name), Body: bytes.NewReader(body)})
+		raw, err := x.call(ctx, esapi.BulkRequest{Body: bytes.NewReader(body)})
 		if err != nil {
 			return x.notFound(name, err)
 		}
@@ -134,13 +186,20 @@ func (x *Index) bulk(ctx context.Context, name string, ops [][]byte) error {
 		}
 		for _, item := range resp.Items {
 			for op, o := range item {
-				if o.Error == nil || (op == "delete" && o.Status == 404) {
+				switch {
+				case o.Error == nil, op == "delete" && o.Status == 404, o.Error.Type == "version_conflict_engine_exception":
+					continue
+				case o.Error.Type == "index_not_found_exception" && o.Error.Index == next:
+					stale = true
 					continue
 				}
 				err := &apiError{Status: o.Status, Type: o.Error.Type, Reason: o.Error.Reason}
 				return fmt.Errorf("document %q: %w", o.ID, x.notFound(name, err))
 			}
 		}
+	}
+	if stale {
+		return errStaleTargets
 	}
 	return nil
 }

@@ -20,7 +20,6 @@ import (
 
 	"github.com/reelmart/reelmart/platform/search"
 	"github.com/reelmart/reelmart/platform/search/internal/english"
-	"github.com/reelmart/reelmart/platform/search/internal/schema"
 )
 
 var _ search.Index = (*Index)(nil)
@@ -38,7 +37,7 @@ type Index struct {
 	english *english.Analyzer
 
 	mu      sync.Mutex
-	schemas map[string]*schema.Schema // by unprefixed name
+	targets map[string]*targets // by unprefixed name
 }
 
 // Open connects to the cluster at rawURL, http(s)://[user:password@]host:port,
@@ -80,7 +79,7 @@ func Open(ctx context.Context, rawURL string) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("search/elastic: open: %w", err)
 	}
-	x := &Index{es: es, prefix: prefix, english: en, schemas: map[string]*schema.Schema{}}
+	x := &Index{es: es, prefix: prefix, english: en, targets: map[string]*targets{}}
 	pctx, cancel := context.WithTimeout(ctx, pingTimeout)
 	defer cancel()
 	if _, err := x.call(pctx, esapi.ClusterHealthRequest{}); err != nil {
@@ -140,6 +139,7 @@ func (e *apiError) Unwrap() error {
 type errorBody struct {
 	Type   string `json:"type"`
 	Reason string `json:"reason"`
+	Index  string `json:"index"`
 }
 
 // call performs req and returns the body of a 2xx answer, an *apiError for

@@ -1,6 +1,7 @@
 package elastic
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -15,6 +16,7 @@ import (
 	"github.com/elastic/go-elasticsearch/v8/esapi"
 
 	"github.com/reelmart/reelmart/platform/search"
+	"github.com/reelmart/reelmart/platform/search/internal/schema"
 	"github.com/reelmart/reelmart/platform/search/searchtest"
 	"github.com/reelmart/reelmart/platform/testenv"
 )
@@ -182,10 +184,10 @@ func TestStrictMapping(t *testing.T) {
 	if err := json.Unmarshal(raw, &resp); err != nil {
 		t.Fatal(err)
 	}
-	m := resp[x.index("mapping")].Mappings
+	m := resp[x.index("mapping")+".1"].Mappings
 	no := false
 	want := map[string]property{
-		idField: {Type: "keyword"}, "t": {Type: "text", Index: &no}, "k": {Type: "keyword"},
+		idField: {Type: "keyword"}, deletedField: {Type: "boolean"}, "t": {Type: "text", Index: &no}, "k": {Type: "keyword"},
 		// The date format is Elasticsearch's default, so the mapping it returns omits it.
 		"n": {Type: "double"}, "b": {Type: "boolean"}, "d": {Type: "date"},
 		termsField: {Properties: map[string]property{"t": {Type: "text", Analyzer: "whitespace"}}},
@@ -221,5 +223,112 @@ func TestStaleSchema(t *testing.T) {
 	err := b.Upsert(ctx, "stale", search.Document{ID: "1", Fields: map[string]any{"flag": true}})
 	if !errors.Is(err, search.ErrInvalid) || !strings.Contains(err.Error(), `document "1"`) {
 		t.Errorf("Upsert refused by the cluster: err = %v, want ErrInvalid naming the document", err)
+	}
+}
+
+// TestTombstoneOutlivesGCDeletes checks that a tombstone keeps blocking an
+// older write after Elasticsearch has forgotten its own record of a delete
+// (index.gc_deletes, 60 s by default, set to 0 here): a native versioned
+// delete is then overwritten by an older version, the package's tombstone
+// is not.
+func TestTombstoneOutlivesGCDeletes(t *testing.T) {
+	x := open(t, testURL(t))
+	ctx := t.Context()
+	s := search.Schema{Fields: []search.Field{{Name: "title", Type: search.Text}}}
+	if err := x.Ensure(ctx, "gc", s); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { x.Drop(context.Background(), "gc") })
+	concrete := x.index("gc") + ".1"
+	if _, err := x.call(ctx, esapi.IndicesPutSettingsRequest{Index: []string{concrete}, Body: strings.NewReader(`{"index":{"gc_deletes":"0s"}}`)}); err != nil {
+		t.Fatal(err)
+	}
+	put := func(id string, version int64) {
+		t.Helper()
+		if err := x.Upsert(ctx, "gc", search.Document{ID: id, Version: version, Fields: map[string]any{"title": "v"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("native", 5)
+	put("ours", 5)
+	v := int64(6)
+	if _, err := x.call(ctx, esapi.DeleteRequest{Index: concrete, DocumentID: "native", Version: &[]int{int(v)}[0], VersionType: "external"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Upsert(ctx, "gc", search.Document{ID: "ours", Version: v, Deleted: true}); err != nil {
+		t.Fatal(err)
+	}
+	// Refreshes prune expired delete records from the version map.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if err := x.Refresh(ctx, "gc"); err != nil {
+			t.Fatal(err)
+		}
+		put("native", 2)
+		put("ours", 2)
+		if err := x.Refresh(ctx, "gc"); err != nil {
+			t.Fatal(err)
+		}
+		res, err := x.Search(ctx, "gc", search.Query{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Hits) > 0 {
+			if res.Hits[0].ID != "native" || res.Total != 1 {
+				t.Fatalf("after the delete records expired: %+v, want only the natively deleted document back", res)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("Elasticsearch never forgot its delete record; the test proves nothing")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestLegacyIndex checks an index made under the bare name before indexes
+// were aliases: Ensure keeps it and adds the tombstone field, and a Rebuild
+// replaces it with an aliased generation.
+func TestLegacyIndex(t *testing.T) {
+	x := open(t, testURL(t))
+	ctx := t.Context()
+	s := search.Schema{Fields: []search.Field{{Name: "title", Type: search.Text}}}
+	c, err := schema.New(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newMapping(c)
+	delete(m.Properties, deletedField)
+	body, _ := json.Marshal(createIndex{Settings: indexSettings{Shards: 1}, Mappings: m})
+	if _, err := x.call(ctx, esapi.IndicesCreateRequest{Index: x.index("legacy"), Body: bytes.NewReader(body)}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { x.Drop(context.Background(), "legacy") })
+	if err := x.Ensure(ctx, "legacy", s); err != nil {
+		t.Fatal(err)
+	}
+	err = x.Upsert(ctx, "legacy",
+		search.Document{ID: "a", Version: 1, Fields: map[string]any{"title": "kept"}},
+		search.Document{ID: "b", Version: 1, Deleted: true})
+	if err != nil {
+		t.Fatalf("Upsert with a tombstone into the legacy index: %v", err)
+	}
+	b, err := x.Rebuild(ctx, "legacy", s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Upsert(ctx, search.Document{ID: "a", Version: 1, Fields: map[string]any{"title": "kept"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Commit(ctx); err != nil {
+		t.Fatalf("Commit over the legacy index: %v", err)
+	}
+	res, err := x.Search(ctx, "legacy", search.Query{Text: "kept"})
+	if err != nil || res.Total != 1 {
+		t.Fatalf("Search after the Commit = %+v, %v", res, err)
+	}
+	all, err := x.generations(ctx, "legacy")
+	if err != nil || !reflect.DeepEqual(all, []string{x.index("legacy") + ".1"}) {
+		t.Errorf("generations after the Commit = %q, %v; want only generation 1", all, err)
 	}
 }

@@ -1,19 +1,90 @@
 package elastic
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/elastic/go-elasticsearch/v8/esapi"
 
 	"github.com/reelmart/reelmart/platform/search"
+	"github.com/reelmart/reelmart/platform/search/internal/schema"
 )
 
-// MultiSearch runs each request in turn for now; _msearch arrives in the next change.
+type msearchResponse struct {
+	Responses []struct {
+		searchResponse
+		Error  json.RawMessage `json:"error"`
+		Status int             `json:"status"`
+	} `json:"responses"`
+}
+
+// MultiSearch sends every request that passes its checks in one _msearch.
+// A request for a missing index or with an invalid query fails its own
+// Response; the error return is for a failure of the whole call.
 func (x *Index) MultiSearch(ctx context.Context, reqs []search.Request) ([]search.Response, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	out := make([]search.Response, len(reqs))
+	schemas := make([]*schema.Schema, len(reqs))
+	var body [][]byte
+	var sent []int // the request behind each search in the body
 	for i, r := range reqs {
-		if err := ctx.Err(); err != nil {
+		t, err := x.lookup(ctx, r.Index)
+		var cq schema.Query
+		if err == nil {
+			schemas[i] = t.live.schema
+			cq, err = t.live.schema.Query(r.Query)
+		}
+		if err != nil {
+			if !errors.Is(err, search.ErrNotFound) && !errors.Is(err, search.ErrInvalid) {
+				return nil, fmt.Errorf("search/elastic: multi-search: %w", err)
+			}
+			out[i].Err = x.wrap("search", r.Index, err)
+			continue
+		}
+		header, err := json.Marshal(clause{"index": x.index(r.Index)})
+		if err != nil {
 			return nil, err
 		}
-		out[i].Result, out[i].Err = x.Search(ctx, r.Index, r.Query)
+		q, err := json.Marshal(x.newSearchRequest(cq))
+		if err != nil {
+			return nil, err
+		}
+		body = append(body, ndjson(header, q))
+		sent = append(sent, i)
+	}
+	if len(sent) == 0 {
+		return out, nil
+	}
+	raw, err := x.call(ctx, esapi.MsearchRequest{Body: bytes.NewReader(bytes.Join(body, nil))})
+	if err != nil {
+		return nil, fmt.Errorf("search/elastic: multi-search: %w", err)
+	}
+	var resp msearchResponse
+	if err := json.Unmarshal(raw, &resp); err != nil {
+		return nil, fmt.Errorf("search/elastic: multi-search: decode: %w", err)
+	}
+	if len(resp.Responses) != len(sent) {
+		return nil, fmt.Errorf("search/elastic: multi-search: %d responses to %d searches", len(resp.Responses), len(sent))
+	}
+	for j, r := range resp.Responses {
+		i := sent[j]
+		name := reqs[i].Index
+		if r.Error != nil {
+			ae := &apiError{Status: r.Status}
+			var eb errorBody
+			if json.Unmarshal(r.Error, &eb) == nil {
+				ae.Type, ae.Reason = eb.Type, eb.Reason
+			}
+			out[i].Err = x.wrap("search", name, x.notFound(name, ae))
+			continue
+		}
+		out[i].Result, out[i].Err = decodeResult(schemas[i], r.searchResponse)
+		out[i].Err = x.wrap("search", name, out[i].Err)
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/elastic/go-elasticsearch/v8/esapi"
 
@@ -21,6 +22,7 @@ type clause = map[string]any
 type searchRequest struct {
 	Query          clause   `json:"query"`
 	Sort           []clause `json:"sort"`
+	Source         any      `json:"_source,omitempty"`
 	From           int      `json:"from"`
 	Size           int      `json:"size"`
 	TrackTotalHits bool     `json:"track_total_hits"`
@@ -40,36 +42,40 @@ type searchResponse struct {
 	} `json:"hits"`
 }
 
-// Search runs q as a bool query: the text's terms as a best_fields
-// multi_match over the Text fields' terms with their boosts (match_all without text), the filters in
-// filter context. It returns an error wrapping search.ErrInvalid for a query
-// that breaks the schema and search.ErrNotFound for a missing index.
+// Search runs q as one bool query (see newSearchRequest). It returns an
+// error wrapping search.ErrInvalid for a query that breaks the schema and
+// search.ErrNotFound for a missing index.
 func (x *Index) Search(ctx context.Context, name string, q search.Query) (search.Result, error) {
-	c, err := x.schemaOf(ctx, name)
+	t, err := x.lookup(ctx, name)
 	if err != nil {
-		return search.Result{}, fmt.Errorf("search/elastic: search %s: %w", name, err)
+		return search.Result{}, x.wrap("search", name, err)
 	}
-	cq, err := c.Query(q)
+	cq, err := t.live.schema.Query(q)
 	if err != nil {
-		return search.Result{}, fmt.Errorf("search/elastic: search %s: %w", name, err)
+		return search.Result{}, x.wrap("search", name, err)
 	}
 	body, err := json.Marshal(x.newSearchRequest(cq))
 	if err != nil {
-		return search.Result{}, fmt.Errorf("search/elastic: search %s: %w", name, err)
+		return search.Result{}, x.wrap("search", name, err)
 	}
 	raw, err := x.call(ctx, esapi.SearchRequest{Index: []string{x.index(name)}, Body: bytes.NewReader(body)})
 	if err != nil {
-		return search.Result{}, fmt.Errorf("search/elastic: search %s: %w", name, x.notFound(name, err))
+		return search.Result{}, x.wrap("search", name, x.notFound(name, err))
 	}
 	var resp searchResponse
 	if err := json.Unmarshal(raw, &resp); err != nil {
-		return search.Result{}, fmt.Errorf("search/elastic: search %s: decode: %w", name, err)
+		return search.Result{}, x.wrap("search", name, fmt.Errorf("decode: %w", err))
 	}
+	out, err := decodeResult(t.live.schema, resp)
+	return out, x.wrap("search", name, err)
+}
+
+func decodeResult(c *schema.Schema, resp searchResponse) (search.Result, error) {
 	out := search.Result{Total: resp.Hits.Total.Value, Hits: make([]search.Hit, 0, len(resp.Hits.Hits))}
 	for _, h := range resp.Hits.Hits {
 		fields, err := c.Hit(h.Source)
 		if err != nil {
-			return search.Result{}, fmt.Errorf("search/elastic: search %s: document %q: %w", name, h.ID, err)
+			return search.Result{}, fmt.Errorf("document %q: %w", h.ID, err)
 		}
 		hit := search.Hit{ID: h.ID, Fields: fields}
 		if h.Score != nil {
@@ -80,10 +86,23 @@ func (x *Index) Search(ctx context.Context, name string, q search.Query) (search
 	return out, nil
 }
 
+// newSearchRequest builds one bool query: the text's terms as a best_fields
+// multi_match over the Text fields' terms with their boosts (match_all, which
+// scores 1, without text); the filters in filter context and the exclusions
+// and tombstones as must_not, neither scoring; each boost a should clause
+// that adds exactly what it earns.
 func (x *Index) newSearchRequest(q schema.Query) searchRequest {
-	filters := []clause{}
+	filters, not := []clause{}, []clause{{"term": clause{deletedField: true}}}
 	for _, f := range q.Filters {
-		filters = append(filters, filterClause(f))
+		if f.Not {
+			not = append(not, filterClause(f))
+		} else {
+			filters = append(filters, filterClause(f))
+		}
+	}
+	should := []clause{}
+	for _, b := range q.Boosts {
+		should = append(should, boostClause(b))
 	}
 	sort := []clause{{"_score": clause{"order": "desc"}}}
 	if len(q.Sort) > 0 {
@@ -98,9 +117,17 @@ func (x *Index) newSearchRequest(q schema.Query) searchRequest {
 		}
 	}
 	sort = append(sort, clause{idField: clause{"order": "asc"}})
+	var source any
+	if !q.AllFields {
+		source = false
+		if len(q.Fields) > 0 {
+			source = clause{"includes": q.Fields}
+		}
+	}
 	return searchRequest{
-		Query:          clause{"bool": clause{"must": []clause{x.textClause(q)}, "filter": filters}},
+		Query:          clause{"bool": clause{"must": []clause{x.textClause(q)}, "filter": filters, "must_not": not, "should": should}},
 		Sort:           sort,
+		Source:         source,
 		From:           q.From,
 		Size:           q.Size,
 		TrackTotalHits: true,
@@ -129,12 +156,14 @@ func (x *Index) textClause(q schema.Query) clause {
 func filterClause(f schema.Filter) clause {
 	name := f.Field.Name
 	var values []any
-	switch f.Field.Type {
-	case search.Keyword:
+	switch {
+	case f.IDs != nil:
+		return clause{"terms": clause{idField: f.IDs}}
+	case f.Field.Type == search.Keyword:
 		for _, v := range f.Keywords {
 			values = append(values, v)
 		}
-	case search.Bool:
+	case f.Field.Type == search.Bool:
 		for _, v := range f.Bools {
 			values = append(values, v)
 		}
@@ -158,4 +187,46 @@ func filterClause(f schema.Filter) clause {
 		return clause{"term": clause{name: values[0]}}
 	}
 	return clause{"terms": clause{name: values}}
+}
+
+// boostClause scores exactly what a boost earns: a constant_score for a
+// match on values, otherwise a function_score that replaces the score of
+// the documents that have the field (a non-negative one, for a value) by
+// weight × the function.
+func boostClause(b schema.Boost) clause {
+	name := b.Field.Name
+	if b.Keywords != nil || b.Bools != nil {
+		var values []any
+		for _, v := range b.Keywords {
+			values = append(values, v)
+		}
+		for _, v := range b.Bools {
+			values = append(values, v)
+		}
+		return clause{"constant_score": clause{"filter": clause{"terms": clause{name: values}}, "boost": b.Weight}}
+	}
+	has := clause{"exists": clause{"field": name}}
+	var fn clause
+	if d := b.Decay; d != nil {
+		shape := map[search.DecayShape]string{search.Gauss: "gauss", search.Exp: "exp", search.Linear: "linear"}[d.Shape]
+		params := clause{"origin": d.Origin, "scale": d.Scale, "offset": d.Offset, "decay": d.Decay}
+		if b.Field.Type == search.Time {
+			params = clause{
+				"origin": time.UnixMilli(int64(d.Origin)).UTC().Format("2006-01-02T15:04:05.000Z"),
+				"scale":  strconv.FormatInt(int64(d.Scale), 10) + "ms",
+				"offset": strconv.FormatInt(int64(d.Offset), 10) + "ms",
+				"decay":  d.Decay,
+			}
+		}
+		fn = clause{shape: clause{name: params}}
+	} else {
+		modifier := "none"
+		if b.Log {
+			modifier = "ln1p"
+		}
+		has = clause{"range": clause{name: clause{"gte": 0}}}
+		fn = clause{"field_value_factor": clause{"field": name, "modifier": modifier, "factor": 1, "missing": 0}}
+	}
+	fn["weight"] = b.Weight
+	return clause{"function_score": clause{"query": has, "functions": []clause{fn}, "boost_mode": "replace"}}
 }

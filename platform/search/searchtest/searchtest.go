@@ -50,6 +50,21 @@ func Run(t *testing.T, newIndex func(t *testing.T) search.Index) {
 		{"ConcurrentUpserts", testConcurrent},
 		{"BulkUpsert", testBulk},
 		{"Cancelled", testCancelled},
+		{"Exclusion", testExclusion},
+		{"ExcludeThousandsOfIDs", testExcludeThousands},
+		{"BoostByValues", testBoostValues},
+		{"BoostByFieldValue", testBoostFieldValue},
+		{"BoostByDecay", testBoostDecay},
+		{"InvalidBoosts", testInvalidBoosts},
+		{"Fields", testFields},
+		{"Versions", testVersions},
+		{"VersionsConcurrent", testVersionsConcurrent},
+		{"MultiSearch", testMultiSearch},
+		{"RebuildUnderLoad", testRebuildUnderLoad},
+		{"RebuildAbort", testRebuildAbort},
+		{"RebuildReplaced", testRebuildReplaced},
+		{"RebuildMissingIndex", testRebuildMissing},
+		{"RebuildDropped", testRebuildDropped},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -139,6 +154,14 @@ func (e *env) expect(name string, q search.Query, want ...string) search.Result 
 		e.Errorf("Search(%+v) Total = %d, want %d", q, res.Total, len(want))
 	}
 	return res
+}
+
+// wantFail checks that a call failed, for errors that have no sentinel.
+func (e *env) wantFail(err error, what string) {
+	e.Helper()
+	if err == nil {
+		e.Errorf("%s: err = nil, want an error", what)
+	}
 }
 
 func (e *env) wantErr(err, target error, what string) {

@@ -28,10 +28,17 @@ var (
 // both engines store: string, []string, float64, bool and time.Time (UTC,
 // truncated to the millisecond). Nil values are dropped. It returns an error
 // wrapping search.ErrInvalid for a bad id, an unknown field or a value of the
-// wrong kind.
+// wrong kind, a negative version or a tombstone without a version. A
+// tombstone's fields are ignored: it returns an empty map for it.
 func (s *Schema) Doc(d search.Document) (map[string]any, error) {
 	if d.ID == "" || len(d.ID) > maxIDBytes || !utf8.ValidString(d.ID) {
 		return nil, fmt.Errorf("document id %q must be 1-%d bytes of UTF-8: %w", d.ID, maxIDBytes, search.ErrInvalid)
+	}
+	if d.Version < 0 || (d.Deleted && d.Version == 0) {
+		return nil, fmt.Errorf("document %q: version %d: a version is at least 0, and a tombstone needs one above 0: %w", d.ID, d.Version, search.ErrInvalid)
+	}
+	if d.Deleted {
+		return map[string]any{}, nil
 	}
 	out := make(map[string]any, len(d.Fields))
 	for name, v := range d.Fields {

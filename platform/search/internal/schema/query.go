@@ -8,12 +8,15 @@ import (
 	"github.com/reelmart/reelmart/platform/search"
 )
 
-// Paging limits shared by both engines; MaxWindow is Elasticsearch's default
-// index.max_result_window.
+// Limits shared by both engines. MaxWindow is Elasticsearch's default
+// index.max_result_window and MaxValues its index.max_terms_count; MaxBoosts
+// keeps a query well under its limit on boolean clauses.
 const (
 	DefaultSize = 20
 	MaxSize     = 1000
 	MaxWindow   = 10000
+	MaxValues   = 65536
+	MaxBoosts   = 100
 )
 
 // Query is a checked search.Query with defaults applied and values normalised.
@@ -22,15 +25,26 @@ type Query struct {
 	Text       string
 	TextFields []search.Field
 	Filters    []Filter
+	Boosts     []Boost
 	Sort       []Sort
+	// Fields are the fields hits return; AllFields says there was no list.
+	Fields     []string
+	AllFields  bool
 	From, Size int
 }
 
+// Scored reports whether the engine must compute scores itself: a blank
+// Text scores exactly 1, and boosts add to it.
+func (q Query) Scored() bool { return q.Text == "" || len(q.Boosts) > 0 }
+
 // Filter is one checked filter. Exactly one group is set, by field type:
-// Keywords, Bools, Min/Max (Number) or After/Before (Time, inclusive, already
-// rounded inward to the millisecond the engines store).
+// IDs (search.DocID, whose Field is a Keyword named search.DocID), Keywords,
+// Bools, Min/Max (Number) or After/Before (Time, inclusive, already rounded
+// inward to the millisecond the engines store). Not excludes its matches.
 type Filter struct {
 	Field         search.Field
+	Not           bool
+	IDs           []string
 	Keywords      []string
 	Bools         []bool
 	Min, Max      *float64
@@ -47,7 +61,7 @@ type Sort struct {
 // wrapping search.ErrInvalid for an unknown field, a filter or sort the
 // field's type does not allow, a value of the wrong kind, or bad paging.
 func (s *Schema) Query(q search.Query) (Query, error) {
-	out := Query{Text: strings.TrimSpace(q.Text), TextFields: s.TextFields(), From: q.From, Size: q.Size}
+	out := Query{Text: strings.TrimSpace(q.Text), TextFields: s.TextFields(), From: q.From, Size: q.Size, AllFields: q.Fields == nil}
 	if q.From < 0 || q.Size < 0 {
 		return Query{}, fmt.Errorf("negative from or size: %w", search.ErrInvalid)
 	}
@@ -75,21 +89,43 @@ func (s *Schema) Query(q search.Query) (Query, error) {
 		}
 		out.Sort = append(out.Sort, Sort{Field: f, Desc: so.Desc})
 	}
+	if len(q.Boosts) > MaxBoosts {
+		return Query{}, fmt.Errorf("%d boosts, at most %d: %w", len(q.Boosts), MaxBoosts, search.ErrInvalid)
+	}
+	for _, b := range q.Boosts {
+		cb, err := s.boost(b)
+		if err != nil {
+			return Query{}, err
+		}
+		out.Boosts = append(out.Boosts, cb)
+	}
+	for _, name := range q.Fields {
+		if _, ok := s.byName[name]; !ok {
+			return Query{}, fmt.Errorf("unknown field %q in Fields: %w", name, search.ErrInvalid)
+		}
+		out.Fields = append(out.Fields, name)
+	}
 	return out, nil
 }
 
 func (s *Schema) filter(f search.Filter) (Filter, error) {
 	fd, ok := s.byName[f.Field]
+	if f.Field == search.DocID {
+		fd, ok = search.Field{Name: search.DocID, Type: search.Keyword}, true
+	}
 	if !ok {
 		return Filter{}, fmt.Errorf("filter on unknown field %q: %w", f.Field, search.ErrInvalid)
 	}
-	out := Filter{Field: fd}
+	out := Filter{Field: fd, Not: f.Not}
 	bad := func(why string) (Filter, error) {
 		return Filter{}, fmt.Errorf("filter on %s field %q: %s: %w", typeNames[fd.Type], fd.Name, why, search.ErrInvalid)
 	}
 	hasRange := f.Min != nil || f.Max != nil
 	if len(f.Values) > 0 == hasRange {
 		return bad("set either Values or Min/Max")
+	}
+	if len(f.Values) > MaxValues {
+		return bad(fmt.Sprintf("%d values, at most %d", len(f.Values), MaxValues))
 	}
 	switch fd.Type {
 	case search.Keyword:
@@ -129,6 +165,9 @@ func (s *Schema) filter(f search.Filter) (Filter, error) {
 	}
 	if hasRange != (fd.Type == search.Number || fd.Type == search.Time) {
 		return bad("Values are for Keyword and Bool, Min/Max for Number and Time")
+	}
+	if fd.Name == search.DocID {
+		out.IDs, out.Keywords = out.Keywords, nil
 	}
 	return out, nil
 }
