@@ -73,7 +73,7 @@ func TestSearchVideosAndUsers(t *testing.T) {
 		ana, bo := e.user("ana.lee"), e.user("bo")
 		pan := e.video(ana, time.Hour, "cooking", "weeknight")
 		trip := e.video(bo, 2*time.Hour, "travel")
-		e.product(ana, trip, 4) // "Copper pan" pinned to a travel video
+		e.product(bo, trip, 4) // "Copper pan" pinned to a travel video
 		e.index(pan, trip)
 		search := func(q string) []string {
 			t.Helper()

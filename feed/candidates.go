@@ -106,9 +106,11 @@ func candidateRequests(v viewerState, exclude []string, now time.Time) ([]search
 	}
 	add(SourceTrending, trending)
 
+	// Exploration: the least exposed recent videos first, so that every
+	// upload gets its first views however many arrive after it.
 	explore := q(exploreSize)
 	explore.Filters = with(search.Filter{Field: "views", Max: exploreMaxViews}, search.Filter{Field: "published_at", Min: now.Add(-exploreMaxAge)})
-	explore.Sort = newest
+	explore.Sort = []search.Sort{{Field: "views"}, {Field: "published_at", Desc: true}}
 	add(SourceExplore, explore)
 	return reqs, srcs
 }

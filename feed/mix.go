@@ -148,21 +148,32 @@ func (m *mixer) choose() int {
 	return best
 }
 
-// explore picks, uniformly at random, an item of the pool that is left,
-// keeps the spacing and keeps the rest arrangeable; -1 if there is none.
+// explore picks at random an item of the pool that is left, keeps the
+// spacing and keeps the rest arrangeable; -1 if there is none. The chance
+// of each is 1/(1+views): the least exposed videos get the most first
+// chances, and once a video has some views the slots move on to newer ones.
 func (m *mixer) explore(pool []int, rng *rand.Rand) int {
 	k := m.spacing()
 	var ok []int
+	var weights []float64
+	total := 0.0
 	for _, i := range pool {
 		c := m.items[i].CreatorID
 		if !m.placed[i] && m.eligible(c, k) && m.arrangeable(c, k) {
-			ok = append(ok, i)
+			w := 1 / (1 + float64(max(m.items[i].Stats.Views, 0)))
+			ok, weights, total = append(ok, i), append(weights, w), total+w
 		}
 	}
 	if len(ok) == 0 {
 		return -1
 	}
-	return ok[rng.IntN(len(ok))]
+	r := rng.Float64() * total
+	for j, w := range weights {
+		if r -= w; r < 0 {
+			return ok[j]
+		}
+	}
+	return ok[len(ok)-1]
 }
 
 func (m *mixer) place(i int) {

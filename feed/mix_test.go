@@ -155,3 +155,27 @@ func TestMixExplorationSlots(t *testing.T) {
 		t.Fatalf("20 sessions put only %d distinct new videos in the first slot", len(picks))
 	}
 }
+
+// Exploration favours the least exposed: a video nobody has seen gets a
+// slot far more often than one with a hundred views already.
+func TestExplorationFavoursTheUnseen(t *testing.T) {
+	var items []Scored
+	for i := range 11 {
+		views := int64(100)
+		if i == 10 {
+			views = 0
+		}
+		items = append(items, Scored{Candidate: Candidate{ID: fmt.Sprintf("v%02d", i), CreatorID: fmt.Sprintf("c%d", i),
+			PublishedAt: t0.Add(-time.Hour), Stats: Stats{Views: views}}, Score: float64(100 - i)})
+	}
+	unseen := 0
+	for seed := range uint64(400) {
+		if mix(items, nil, exploreFirst, 1, rand.New(rand.NewPCG(seed, 3)), t0)[0].ID == "v10" {
+			unseen++
+		}
+	}
+	// Weights 1 against 10 × 1/101: about 91% of the picks.
+	if unseen < 330 || unseen > 395 {
+		t.Fatalf("the unseen video took %d of 400 exploration slots, want about 91%%", unseen)
+	}
+}

@@ -76,7 +76,9 @@ func (s *Service) servedAgain(ctx context.Context, v viewerState, inSession map[
 }
 
 // recordServed notes that the page was served to the viewer, in one
-// statement. A viewer with no identity has no history to keep.
+// statement. Items are a microsecond apart, in page order, so that "least
+// recently served first" replays a page in the order it was shown. A
+// viewer with no identity has no history to keep.
 func (s *Service) recordServed(ctx context.Context, viewer string, items []Item, now time.Time) error {
 	if viewer == "" || len(items) == 0 {
 		return nil
@@ -84,7 +86,7 @@ func (s *Service) recordServed(ctx context.Context, viewer string, items []Item,
 	var p db.Params
 	rows := make([]string, len(items))
 	for i, it := range items {
-		rows[i] = "(" + p.Add(viewer) + ", " + p.Add(it.ID) + ", " + p.Add(now) + ")"
+		rows[i] = "(" + p.Add(viewer) + ", " + p.Add(it.ID) + ", " + p.Add(now.Add(time.Duration(i)*time.Microsecond)) + ")"
 	}
 	_, err := s.db.ExecContext(ctx, `INSERT INTO feed_served (viewer_key, video_id, served_at) VALUES `+strings.Join(rows, ", ")+`
 		ON CONFLICT (viewer_key, video_id) DO UPDATE SET served_at = excluded.served_at`, p...)
