@@ -24,7 +24,17 @@ type Config struct {
 
 	// Hasher turns passwords into stored hashes; nil means the production argon2id settings.
 	Hasher *Hasher
+
+	// Erasers remove what other domains keep about a user when the account
+	// is deleted (likes, comments, watch history, …).
+	Erasers []Eraser
 }
+
+// Eraser removes what another domain keeps about userID inside tx. It must
+// be idempotent: Delete runs every eraser in one transaction before it
+// deletes the user, so a retry after a failure between the two finishes
+// the job.
+type Eraser func(ctx context.Context, tx *sql.Tx, userID string) error
 
 func (c Config) withDefaults() Config {
 	if c.SessionTTL <= 0 {
@@ -124,7 +134,8 @@ func (s *Service) userBy(ctx context.Context, q db.Querier, column, value string
 }
 
 // Delete removes the user and everything that hangs off the account
-// (sessions, follows), after checking their password. It returns ErrBadLogin
+// (sessions, follows, and through Config.Erasers what other domains keep),
+// after checking their password. It returns ErrBadLogin
 // for a wrong password.
 func (s *Service) Delete(ctx context.Context, userID, password string) error {
 	var hash string
@@ -142,10 +153,28 @@ func (s *Service) Delete(ctx context.Context, userID, password string) error {
 	if !ok {
 		return ErrBadLogin
 	}
+	if err := s.erase(ctx, userID); err != nil {
+		return err
+	}
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM users WHERE id = $1`, userID); err != nil {
 		return fmt.Errorf("account: delete user: %w", err)
 	}
 	return nil
+}
+
+// erase runs every Eraser for userID in one transaction.
+func (s *Service) erase(ctx context.Context, userID string) error {
+	if len(s.cfg.Erasers) == 0 {
+		return nil
+	}
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		for _, erase := range s.cfg.Erasers {
+			if err := erase(ctx, tx, userID); err != nil {
+				return fmt.Errorf("account: erase data of %s: %w", userID, err)
+			}
+		}
+		return nil
+	})
 }
 
 // Export returns everything kept about the user.

@@ -19,6 +19,7 @@ import (
 	"github.com/reelmart/reelmart/catalog"
 	"github.com/reelmart/reelmart/checkout"
 	"github.com/reelmart/reelmart/feed"
+	"github.com/reelmart/reelmart/feed/engagement"
 	"github.com/reelmart/reelmart/media"
 )
 
@@ -43,9 +44,12 @@ type Deps struct {
 	Catalog  *catalog.Service
 	Media    *media.Service
 	Checkout *checkout.Service
-	Feed     *feed.Service // optional: without it the feed's routes answer 503 feed_unavailable
-	Checks   []Check
-	Metrics  *prometheus.Registry // the registry /metrics serves; the API adds its HTTP metrics to it
+	// Engagement records watch events, likes and comments; its export joins
+	// GET /me/export.
+	Engagement *engagement.Service
+	Feed       *feed.Service // optional: without it the feed's routes answer 503 feed_unavailable
+	Checks     []Check
+	Metrics    *prometheus.Registry // the registry /metrics serves; the API adds its HTTP metrics to it
 
 	// Blob, when set, serves signed local-disk object URLs under /blob/.
 	Blob http.Handler
@@ -60,16 +64,19 @@ type Server struct {
 	catalog  *catalog.Service
 	media    *media.Service
 	checkout *checkout.Service
-	feed     *feed.Service
-	checks   []Check
-	maxBody  int64
-	engine   *gin.Engine
+	// engagement is nil in servers built without it; its routes then fail as 500.
+	engagement *engagement.Service
+	feed       *feed.Service
+	checks     []Check
+	maxBody    int64
+	engine     *gin.Engine
 }
 
 // New returns the API server wired to deps.
 func New(deps Deps) *Server {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{log: deps.Log, accounts: deps.Accounts, catalog: deps.Catalog, media: deps.Media, checkout: deps.Checkout, feed: deps.Feed, checks: deps.Checks, maxBody: deps.MaxBodyBytes}
+	s := &Server{log: deps.Log, accounts: deps.Accounts, catalog: deps.Catalog, media: deps.Media, checkout: deps.Checkout,
+		engagement: deps.Engagement, feed: deps.Feed, checks: deps.Checks, maxBody: deps.MaxBodyBytes}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -118,6 +125,7 @@ func New(deps Deps) *Server {
 	v1.DELETE("/users/:id/follow", s.requireUser, s.unfollow)
 	s.catalogRoutes(e, v1)
 	s.checkoutRoutes(v1)
+	s.engagementRoutes(v1)
 	s.feedRoutes(v1)
 
 	// tus uploads stay outside limitBody (a PATCH carries a video chunk) but not outside auth.

@@ -95,6 +95,7 @@ func (s *Server) register(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	s.adoptViewer(c, u.ID)
 	c.Header("Location", "/api/v1/users/"+u.ID)
 	c.JSON(http.StatusCreated, sessionResponse{User: u, Token: sess.Token, ExpiresAt: sess.ExpiresAt})
 }
@@ -113,6 +114,7 @@ func (s *Server) login(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	s.adoptViewer(c, u.ID)
 	c.JSON(http.StatusOK, sessionResponse{User: u, Token: sess.Token, ExpiresAt: sess.ExpiresAt})
 }
 
@@ -142,8 +144,13 @@ func (s *Server) export(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	full, err := s.withEngagement(c, ex)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	c.Header("Content-Disposition", `attachment; filename="reelmart-export.json"`)
-	c.JSON(http.StatusOK, ex)
+	c.JSON(http.StatusOK, full)
 }
 
 func (s *Server) deleteMe(c *gin.Context) {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/reelmart/reelmart/account"
 	"github.com/reelmart/reelmart/api"
+	"github.com/reelmart/reelmart/feed/engagement"
 	"github.com/reelmart/reelmart/platform/blob/local"
 	"github.com/reelmart/reelmart/platform/db"
 	"github.com/reelmart/reelmart/platform/search/bleve"
@@ -47,11 +48,21 @@ func (c *clock) add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c
 // testAccounts is the account service the API tests share: cheap argon2id
 // settings (the tests check behaviour, not hashing cost), one-hour sessions,
 // and throttle limits low enough to reach in a test.
-func testAccounts(d *db.DB, now func() time.Time) *account.Service {
+func testAccounts(d *db.DB, now func() time.Time, erasers ...account.Eraser) *account.Service {
 	return account.NewService(d, account.Config{
 		Hasher:     account.NewHasher(argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}),
-		SessionTTL: time.Hour, MaxFailuresPerEmail: 5, MaxFailuresPerIP: 50,
+		SessionTTL: time.Hour, MaxFailuresPerEmail: 5, MaxFailuresPerIP: 50, Erasers: erasers,
 	}, now)
+}
+
+// testEngagement is the engagement service of the API tests, on the harness clock.
+func testEngagement(t testing.TB, d *db.DB, now func() time.Time, cfg engagement.Config) *engagement.Service {
+	t.Helper()
+	eng, err := engagement.NewService(engagement.Deps{DB: d, Now: now}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng
 }
 
 // localEngines opens the embedded engines in t's temporary directories:
@@ -84,11 +95,12 @@ type harness struct {
 func newHarness(t testing.TB, d *db.DB, checks ...api.Check) *harness {
 	t.Helper()
 	c := &clock{t: time.Now().UTC()}
-	accounts := testAccounts(d, c.now)
+	eng := testEngagement(t, d, c.now, engagement.Config{})
+	accounts := testAccounts(d, c.now, eng.EraseUser)
 	if checks == nil {
 		checks = []api.Check{{Name: "database", Ping: d.PingContext}}
 	}
-	srv := api.New(api.Deps{Accounts: accounts, Checks: checks, MaxBodyBytes: 64 << 10})
+	srv := api.New(api.Deps{Accounts: accounts, Engagement: eng, Checks: checks, MaxBodyBytes: 64 << 10})
 	return &harness{t: t, db: d, srv: srv, clock: c, checks: checks}
 }
 

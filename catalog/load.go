@@ -5,25 +5,12 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/reelmart/reelmart/platform/db"
 )
 
 // inList returns "$from, $from+1, …" for len(ids) parameters and ids as args.
-func inList(ids []string, from int) (string, []any) {
-	var b strings.Builder
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("$" + strconv.Itoa(from+i))
-		args[i] = id
-	}
-	return b.String(), args
-}
+func inList(ids []string, from int) (string, []any) { return db.InList(ids, from) }
 
 // loadProducts returns the products with ids, with SKUs (and their
 // availability now) and images, in the order of ids; missing ids are left

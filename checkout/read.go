@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/reelmart/reelmart/platform/db"
 )
@@ -167,15 +166,4 @@ func (s *Service) listOrders(ctx context.Context, where, arg, cursor string, lim
 }
 
 // inList returns "$from, $from+1, …" for len(ids) parameters and ids as args.
-func inList(ids []string, from int) (string, []any) {
-	var b strings.Builder
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "$%d", from+i)
-		args[i] = id
-	}
-	return b.String(), args
-}
+func inList(ids []string, from int) (string, []any) { return db.InList(ids, from) }

@@ -29,7 +29,7 @@ type Stats struct {
 	Views          int64   `json:"views"`
 	UniqueViewers  int64   `json:"unique_viewers"`
 	WatchMS        int64   `json:"watch_ms"`
-	Completions    int64   `json:"-"`
+	Completions    int64   `json:"completions"`
 	CompletionRate float64 `json:"completion_rate"`
 	Likes          int64   `json:"likes"`
 	Shares         int64   `json:"shares"`

@@ -3,14 +3,13 @@ package media
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/reelmart/reelmart/internal/keyset"
 	"github.com/reelmart/reelmart/platform/blob"
 	"github.com/reelmart/reelmart/platform/db"
 )
@@ -151,22 +150,9 @@ func (s *Service) UserVideos(ctx context.Context, creatorID, viewerID, cursor st
 	return page, nil
 }
 
-func encodeCursor(at time.Time, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(at.UnixMicro(), 10) + "." + id))
-}
+func encodeCursor(at time.Time, id string) string { return keyset.Encode(at, id) }
 
-func decodeCursor(c string) (time.Time, string, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
-		return time.Time{}, "", err
-	}
-	micros, id, ok := strings.Cut(string(raw), ".")
-	us, err := strconv.ParseInt(micros, 10, 64)
-	if !ok || err != nil || id == "" {
-		return time.Time{}, "", errors.New("malformed cursor")
-	}
-	return time.UnixMicro(us).UTC(), id, nil
-}
+func decodeCursor(c string) (time.Time, string, error) { return keyset.Decode(c) }
 
 // Delete removes the video with id and every object stored under it. Only
 // its creator may: others get ErrNotVideoOwner, or ErrVideoNotFound if they

@@ -19,6 +19,7 @@ import (
 	"github.com/reelmart/reelmart/api"
 	"github.com/reelmart/reelmart/catalog"
 	"github.com/reelmart/reelmart/checkout"
+	"github.com/reelmart/reelmart/feed/engagement"
 	"github.com/reelmart/reelmart/media"
 	"github.com/reelmart/reelmart/media/transcode"
 	"github.com/reelmart/reelmart/platform/blob"
@@ -40,7 +41,10 @@ type Main struct {
 	Media    *media.Service
 	Catalog  *catalog.Service
 	Checkout *checkout.Service
-	Metrics  *prometheus.Registry
+	// Engagement records watch events, likes and comments and keeps the
+	// counters and interest profiles built from them.
+	Engagement *engagement.Service
+	Metrics    *prometheus.Registry
 }
 
 // open connects every backend and builds the services. Any failure is a
@@ -59,7 +63,11 @@ func open(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
 		m.Close()
 		return nil, err
 	}
-	m.Accounts = account.NewService(m.DB, account.Config{}, time.Now)
+	if m.Engagement, err = engagement.NewService(engagement.Deps{DB: m.DB, Log: m.Log}, engagement.Config{}); err != nil {
+		m.Close()
+		return nil, err
+	}
+	m.Accounts = account.NewService(m.DB, account.Config{Erasers: []account.Eraser{m.Engagement.EraseUser}}, time.Now)
 	m.Catalog = catalog.NewService(m.DB, m.Blob, m.Search, catalog.Config{
 		Currency: cfg.Currency, Log: m.Log, ImageURLPrefix: cfg.PublicURL + "/api/v1",
 	}, time.Now)
@@ -92,6 +100,11 @@ func open(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
 	m.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m, nil
 }
+
+// aggregateEvery is how often stored engagement events are added to the
+// counters and changed videos handed to the index: half the 10 s the
+// counters may lag, so a batch that just missed a run still makes it.
+const aggregateEvery = 5 * time.Second
 
 // transcodeTimeout bounds one sandboxed transcode: a 10-minute 4K upload on two cores fits.
 const transcodeTimeout = 45 * time.Minute
@@ -176,6 +189,15 @@ func (m *Main) background(ctx context.Context, workers int) {
 	// Expired reservations already stop counting against stock; the sweep
 	// cancels their orders, so a minute is soon enough.
 	run(func() { sweepEvery(ctx, m.Log, "expired orders", time.Minute, m.Checkout.Sweep) })
+	run(func() { sweepEvery(ctx, m.Log, "engagement", time.Hour, m.Engagement.Sweep) })
+	// Aggregation takes a lock in the database, so every process may run
+	// it: they take turns, and the counters reach the index within 10 s.
+	run(func() {
+		sweepEvery(ctx, m.Log, "engagement aggregation", aggregateEvery, func(ctx context.Context) (int64, error) {
+			_, err := m.Engagement.Aggregate(ctx)
+			return 0, err
+		})
+	})
 	if workers > 0 {
 		run(func() {
 			if err := m.Jobs.Work(ctx, workers); err != nil {

@@ -33,14 +33,15 @@ func serve(ctx context.Context, cfg *Config, args []string, stdout, stderr io.Wr
 		return startupError(stderr, "serve", &backendError{"REELMART_DATABASE_URL", err})
 	}
 	handler := api.New(api.Deps{
-		Log:      m.Log,
-		Accounts: m.Accounts,
-		Media:    m.Media,
-		Catalog:  m.Catalog,
-		Checkout: m.Checkout,
-		Checks:   m.checks(),
-		Metrics:  m.Metrics,
-		Blob:     m.BlobHTTP,
+		Log:        m.Log,
+		Accounts:   m.Accounts,
+		Media:      m.Media,
+		Catalog:    m.Catalog,
+		Checkout:   m.Checkout,
+		Engagement: m.Engagement,
+		Checks:     m.checks(),
+		Metrics:    m.Metrics,
+		Blob:       m.BlobHTTP,
 	})
 	srv := &http.Server{
 		Handler:           handler,
