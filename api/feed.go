@@ -29,9 +29,19 @@ func (s *Server) withFeed(c *gin.Context) {
 	c.Next()
 }
 
-// viewerID is who the feed ranks for: the signed-in user, or "" for a
-// viewer with no identity.
-func viewerID(c *gin.Context) string {
+// feedViewer is who the feed ranks for: the signed-in user, or the
+// signed-out viewer of the viewer_id cookie (issued now if missing), so
+// that a signed-out viewer has history too. A server without engagement
+// has no cookies: a signed-out caller is then nobody ("").
+func (s *Server) feedViewer(c *gin.Context) (string, error) {
+	if s.engagement == nil {
+		return signedIn(c), nil
+	}
+	return s.viewerID(c)
+}
+
+// signedIn is the signed-in user's id, or "".
+func signedIn(c *gin.Context) string {
 	u, _ := currentUser(c)
 	return u.ID
 }
@@ -70,7 +80,7 @@ func intParam(c *gin.Context, name string, bad *[]reelmart.FieldError) int {
 
 func (s *Server) getFeed(c *gin.Context) {
 	var bad []reelmart.FieldError
-	r := feed.Request{ViewerID: viewerID(c), Cursor: c.Query("cursor"), Limit: intParam(c, "limit", &bad)}
+	r := feed.Request{Cursor: c.Query("cursor"), Limit: intParam(c, "limit", &bad)}
 	switch c.Query("debug") {
 	case "", "0", "false":
 	case "1", "true":
@@ -79,6 +89,11 @@ func (s *Server) getFeed(c *gin.Context) {
 		bad = append(bad, reelmart.FieldError{Field: "debug", Message: "must be 1 or 0"})
 	}
 	if err := reelmart.Invalid(bad); err != nil {
+		s.fail(c, err)
+		return
+	}
+	var err error
+	if r.ViewerID, err = s.feedViewer(c); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -118,7 +133,7 @@ func (s *Server) searchFeed(c *gin.Context, kind string) {
 		return
 	}
 	var bad []reelmart.FieldError
-	r := feed.SearchRequest{ViewerID: viewerID(c), Text: c.Query("q"), Cursor: c.Query("cursor"), Limit: intParam(c, "limit", &bad)}
+	r := feed.SearchRequest{ViewerID: signedIn(c), Text: c.Query("q"), Cursor: c.Query("cursor"), Limit: intParam(c, "limit", &bad)}
 	if err := reelmart.Invalid(bad); err != nil {
 		s.fail(c, err)
 		return

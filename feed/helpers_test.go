@@ -94,7 +94,7 @@ func newEnv(t testing.TB, d *db.DB, ix search.Index, opts ...func(*feed.Config))
 		jobs.Kind{Name: feed.IndexKind, MaxAttempts: 1000, Timeout: time.Minute,
 			Handler: func(ctx context.Context, j jobs.Job) error { return e.feed.IndexJob(ctx, j) }},
 		jobs.Kind{Name: feed.RebuildKind, MaxAttempts: 1, Timeout: 10 * time.Minute,
-			Handler: func(ctx context.Context, j jobs.Job) error { return e.feed.RebuildJob(ctx, j) }},
+			Handler: func(ctx context.Context, _ jobs.Job) error { _, err := e.feed.Rebuild(ctx, nil); return err }},
 		jobs.Kind{Name: media.TranscodeKind, Handler: func(context.Context, jobs.Job) error { return nil }})
 	if err != nil {
 		t.Fatal(err)

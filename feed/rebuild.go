@@ -8,12 +8,12 @@ import (
 	"time"
 
 	"github.com/reelmart/reelmart/platform/db"
-	"github.com/reelmart/reelmart/platform/jobs"
 )
 
 // RebuildKind is the job kind of a rebuild run by the serving process (the
-// embedded engine's folder belongs to it); register RebuildJob under it
-// with one attempt: a failed rebuild is reported, and run again by hand.
+// embedded engine's folder belongs to it), which RequestRebuild enqueues.
+// Its handler calls Rebuild (and rebuilds the other indexes); one attempt
+// is enough: a failed rebuild is reported, and run again by hand.
 const RebuildKind = "feed.rebuild"
 
 // Rebuild states, as feed_rebuilds records them.
@@ -37,9 +37,9 @@ type RebuildStatus struct {
 // and swaps it in without downtime: searches read the old generation until
 // the swap, and writes made meanwhile reach both (the engine's Rebuild
 // sees to that; versions make the order of the two writers irrelevant).
-// Progress is recorded in feed_rebuilds as it goes. It returns how many
-// videos were indexed.
-func (s *Service) Rebuild(ctx context.Context) (n int64, err error) {
+// Progress is recorded in feed_rebuilds, and given to progress (when not
+// nil), as it goes. It returns how many videos were indexed.
+func (s *Service) Rebuild(ctx context.Context, progress func(done, total int64)) (n int64, err error) {
 	started := s.now()
 	var total int64
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM videos WHERE status = 'ready'`).Scan(&total); err != nil {
@@ -87,6 +87,9 @@ func (s *Service) Rebuild(ctx context.Context) (n int64, err error) {
 		if _, err := s.db.ExecContext(ctx, `UPDATE feed_rebuilds SET done = $1 WHERE name = $2`, n, IndexName); err != nil {
 			return n, errors.Join(fmt.Errorf("feed: record rebuild progress: %w", err), b.Abort(context.WithoutCancel(ctx)))
 		}
+		if progress != nil {
+			progress(n, max(total, n))
+		}
 	}
 	if err := b.Commit(ctx); err != nil {
 		return n, fmt.Errorf("feed: swap in the rebuilt index: %w", err)
@@ -95,12 +98,6 @@ func (s *Service) Rebuild(ctx context.Context) (n int64, err error) {
 	s.ensured.done = false
 	s.ensured.mu.Unlock()
 	return n, nil
-}
-
-// RebuildJob is the handler of RebuildKind jobs.
-func (s *Service) RebuildJob(ctx context.Context, _ jobs.Job) error {
-	_, err := s.Rebuild(ctx)
-	return err
 }
 
 // RequestRebuild enqueues a rebuild for the process that runs the job

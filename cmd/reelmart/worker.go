@@ -13,6 +13,11 @@ func worker(ctx context.Context, cfg *Config, args []string, stdout, stderr io.W
 		fmt.Fprintf(stderr, "reelmart worker: unexpected argument %q\n", args[0])
 		return exitConfig
 	}
+	release, err := holdEmbeddedSearch(cfg)
+	if err != nil {
+		return startupError(stderr, "worker", err)
+	}
+	defer release()
 	m, err := open(ctx, cfg, stderr)
 	if err != nil {
 		return startupError(stderr, "worker", err)
