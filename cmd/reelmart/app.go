@@ -110,7 +110,7 @@ func open(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
 		return nil, err
 	}
 	m.Feed, err = feed.NewService(feed.Deps{DB: m.DB, Index: m.Search, Jobs: m.Jobs, Videos: m.Media,
-		Signals: engagementSignals{m.Engagement}, Follows: m.Accounts, Users: m.Accounts, Log: m.Log}, feed.Config{})
+		Signals: feed.EngagementSignals{Service: m.Engagement}, Follows: m.Accounts, Users: m.Accounts, Log: m.Log}, feed.Config{})
 	if err != nil {
 		m.Close()
 		return nil, err
