@@ -8,7 +8,7 @@ GOTEST      := $(GO) test -count=1 -timeout 30m
 # Every recipe line that needs the test servers' addresses starts with this.
 WITH_SERVICES := eval "$$(scripts/services.sh env)" &&
 
-.PHONY: all build run test vet deps services-up services-down services-status lint fuzz bench bench-transcode bench-checkout clean help
+.PHONY: all build run test vet deps services-up services-down services-status lint fuzz bench bench-transcode bench-checkout bench-feed clean help
 
 all: build
 
@@ -71,6 +71,12 @@ bench-transcode: deps
 # conditional UPDATE through pgx, in the same run.
 bench-checkout: services-up
 	$(WITH_SERVICES) $(GO) test -run '^$$' -bench '^BenchmarkCheckout' -benchtime 10000x -count 3 -timeout 30m ./checkout
+
+# GET /feed at a fixed rate (vegeta) on Elasticsearch with 100,000 videos and 10,000 viewers'
+# profiles, against the same candidate queries sent straight to Elasticsearch in the same run;
+# then the same feed run on Bleve. RATE, DURATION, VIDEOS, VIEWERS and ES_HEAP override the defaults.
+bench-feed: services-up
+	scripts/bench-feed.sh
 
 clean:
 	rm -rf bin

@@ -16,11 +16,11 @@ import (
 
 // Candidate source sizes and windows (docs/FEED.md).
 const (
-	freshSize     = 100
-	interestSize  = 150
-	followingSize = 100
-	trendingSize  = 100
-	exploreSize   = 60
+	freshSize     = 80
+	interestSize  = 120
+	followingSize = 80
+	trendingSize  = 80
+	exploreSize   = 40
 
 	topTags         = 10   // profile hashtags the interest source asks for
 	maxFollowees    = 1000 // followees the following source asks for
@@ -30,9 +30,10 @@ const (
 	degradedFollows = 100
 )
 
-// candidateFields are the fields the ranker reads; text is never fetched.
+// candidateFields are the fields the ranker reads, and nothing else: the
+// hits of several hundred candidates are most of a feed request's work.
 var candidateFields = []string{"creator_id", "hashtags", "published_at", "has_products", "in_stock",
-	"views", "unique_viewers", "watch_ms", "completions", "likes", "shares", "comments", "product_clicks", "add_to_carts", "purchases"}
+	"views", "completions", "likes", "shares", "purchases"}
 
 // viewerState is what one ranking knows of the viewer.
 type viewerState struct {
@@ -322,4 +323,18 @@ func topWeights(m map[string]float64, n int) []string {
 		return cmp.Compare(a, b)
 	})
 	return keys[:min(len(keys), n)]
+}
+
+// CandidateQueries returns the searches a new feed session of viewerID
+// sends to the index (one multi-search), without running them: for
+// explaining a ranking, and for measuring the engine on the feed's own
+// queries.
+func (s *Service) CandidateQueries(ctx context.Context, viewerID string) ([]search.Request, error) {
+	now := s.now()
+	v, err := s.viewer(ctx, viewerID, now)
+	if err != nil {
+		return nil, err
+	}
+	reqs, _ := candidateRequests(v, v.served, now)
+	return reqs, nil
 }

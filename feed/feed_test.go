@@ -225,3 +225,41 @@ func TestFeedLeavesOutOwnAndBlocked(t *testing.T) {
 		}
 	})
 }
+
+// Requests racing with one cursor into a batch not ranked yet all get the
+// same page: the first stored batch wins.
+func TestRacingRequestsShareTheNextBatch(t *testing.T) {
+	eachEngine(t, func(t *testing.T, e *env) {
+		smallWorld(e, 8, 6)
+		viewer := e.user("viewer")
+		first := e.page(viewer, "", 30) // exactly the first batch
+		const racers = 4
+		pages := make(chan []string, racers)
+		errs := make(chan error, racers)
+		for range racers {
+			go func() {
+				p, err := e.feed.Feed(ctx, feed.Request{ViewerID: viewer, Cursor: first.NextCursor, Limit: 10})
+				errs <- err
+				pages <- ids(p.Items)
+			}()
+		}
+		var want []string
+		for range racers {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+			got := <-pages
+			if want == nil {
+				want = got
+			}
+			if len(got) != 10 || !slices.Equal(got, want) {
+				t.Fatalf("racing requests got %v and %v", want, got)
+			}
+			for _, id := range got {
+				if slices.Contains(ids(first.Items), id) {
+					t.Fatalf("the next batch repeats %s from the first", id)
+				}
+			}
+		}
+	})
+}

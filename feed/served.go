@@ -79,14 +79,14 @@ func (s *Service) servedAgain(ctx context.Context, v viewerState, inSession map[
 // statement. Items are a microsecond apart, in page order, so that "least
 // recently served first" replays a page in the order it was shown. A
 // viewer with no identity has no history to keep.
-func (s *Service) recordServed(ctx context.Context, viewer string, items []Item, now time.Time) error {
-	if viewer == "" || len(items) == 0 {
+func (s *Service) recordServed(ctx context.Context, viewer string, entries []batchItem, now time.Time) error {
+	if viewer == "" || len(entries) == 0 {
 		return nil
 	}
 	var p db.Params
-	rows := make([]string, len(items))
-	for i, it := range items {
-		rows[i] = "(" + p.Add(viewer) + ", " + p.Add(it.ID) + ", " + p.Add(now.Add(time.Duration(i)*time.Microsecond)) + ")"
+	rows := make([]string, len(entries))
+	for i, e := range entries {
+		rows[i] = "(" + p.Add(viewer) + ", " + p.Add(e.ID) + ", " + p.Add(now.Add(time.Duration(i)*time.Microsecond)) + ")"
 	}
 	_, err := s.db.ExecContext(ctx, `INSERT INTO feed_served (viewer_key, video_id, served_at) VALUES `+strings.Join(rows, ", ")+`
 		ON CONFLICT (viewer_key, video_id) DO UPDATE SET served_at = excluded.served_at`, p...)

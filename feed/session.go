@@ -11,6 +11,8 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/reelmart/reelmart"
 	"github.com/reelmart/reelmart/platform/db"
 )
@@ -110,12 +112,23 @@ func (s *Service) Feed(ctx context.Context, r Request) (Page, error) {
 	var picked []batchItem
 	degraded, ended := false, false
 	var b batch
+	var store func(context.Context) error // a new session's first batch, stored beside the page's reads
 	loaded := -1
 	for len(picked) < limit {
 		if loaded != cur.Batch {
-			b, err = s.batch(ctx, r.ViewerID, cur, fresh && cur.Batch == 0, now)
-			if err != nil {
+			start := fresh && cur.Batch == 0
+			if store != nil { // a later batch needs the session and its first batch stored
+				if err := store(ctx); err != nil {
+					return Page{}, err
+				}
+				store = nil
+			}
+			if b, err = s.batch(ctx, r.ViewerID, cur, start, now); err != nil {
 				return Page{}, err
+			}
+			if start {
+				first, session := b, cur.Session
+				store = func(ctx context.Context) error { return s.storeBatch(ctx, r.ViewerID, session, 0, first, true, now) }
 			}
 			loaded = cur.Batch
 		}
@@ -133,11 +146,16 @@ func (s *Service) Feed(ctx context.Context, r Request) (Page, error) {
 		degraded = degraded || b.degraded
 	}
 
+	// The page's reads and the session's writes are independent: one round
+	// trip's time instead of three.
 	page := Page{Degraded: degraded}
-	if page.Items, err = s.items(ctx, r.ViewerID, picked, r.Debug); err != nil {
-		return Page{}, err
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) { page.Items, err = s.items(gctx, r.ViewerID, picked, r.Debug); return err })
+	g.Go(func() error { return s.recordServed(gctx, r.ViewerID, picked, now) })
+	if store != nil {
+		g.Go(func() error { return store(gctx) })
 	}
-	if err := s.recordServed(ctx, r.ViewerID, page.Items, now); err != nil {
+	if err := g.Wait(); err != nil {
 		return Page{}, err
 	}
 	if !ended {
@@ -165,8 +183,10 @@ func cursorError(err error) error {
 	return err
 }
 
-// batch returns batch cur.Batch of the session, ranking and storing it
-// when it does not exist yet (start: the session itself is new).
+// batch returns batch cur.Batch of the session: stored, or ranked now.
+// The first batch of a new session (start) is returned unstored, for the
+// caller to store; any other is stored here, and what is returned is the
+// stored one (a racing request may have stored its own first).
 func (s *Service) batch(ctx context.Context, viewerID string, cur sessionCursor, start bool, now time.Time) (batch, error) {
 	var prior []batchItem
 	if !start {
@@ -179,36 +199,37 @@ func (s *Service) batch(ctx context.Context, viewerID string, cur sessionCursor,
 		}
 	}
 	b, err := s.rankBatch(ctx, viewerID, cur, prior, now)
-	if err != nil {
+	if err != nil || start {
+		return b, err
+	}
+	if err := s.storeBatch(ctx, viewerID, cur.Session, cur.Batch, b, false, now); err != nil {
 		return batch{}, err
 	}
+	return s.loadBatch(ctx, cur.Session, cur.Batch)
+}
+
+// storeBatch stores batch n of a session (and the session itself, when
+// newSession). Two requests racing for the same next batch both insert
+// with ON CONFLICT DO NOTHING; the first wins and both serve it.
+func (s *Service) storeBatch(ctx context.Context, viewerID, session string, n int, b batch, newSession bool, now time.Time) error {
 	raw, err := json.Marshal(b.items)
 	if err != nil {
-		return batch{}, fmt.Errorf("feed: encode batch: %w", err)
+		return fmt.Errorf("feed: encode batch: %w", err)
 	}
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if start {
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if newSession {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO feed_sessions (id, viewer_key, created_at) VALUES ($1, $2, $3)`,
-				cur.Session, viewerID, now); err != nil {
+				session, viewerID, now); err != nil {
 				return fmt.Errorf("feed: store session: %w", err)
 			}
 		}
-		// Two requests racing for the same next batch: the first insert
-		// wins and both serve it.
 		_, err := tx.ExecContext(ctx, `INSERT INTO feed_session_batches (session_id, batch, items, degraded, created_at)
-			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (session_id, batch) DO NOTHING`, cur.Session, cur.Batch, string(raw), b.degraded, now)
+			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (session_id, batch) DO NOTHING`, session, n, string(raw), b.degraded, now)
 		if err != nil {
 			return fmt.Errorf("feed: store batch: %w", err)
 		}
 		return nil
 	})
-	if err != nil {
-		return batch{}, err
-	}
-	if start {
-		return b, nil
-	}
-	return s.loadBatch(ctx, cur.Session, cur.Batch)
 }
 
 // priorItems returns every item of the session's batches before n. A
