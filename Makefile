@@ -8,7 +8,7 @@ GOTEST      := $(GO) test -count=1 -timeout 30m
 # Every recipe line that needs the test servers' addresses starts with this.
 WITH_SERVICES := eval "$$(scripts/services.sh env)" &&
 
-.PHONY: all build run test vet deps services-up services-down services-status lint fuzz bench bench-transcode bench-checkout bench-search bench-engagement clean help
+.PHONY: all build run test vet deps services-up services-down services-status lint fuzz bench bench-transcode bench-checkout bench-search bench-engagement bench-feed clean help
 
 all: build
 
@@ -81,6 +81,12 @@ bench-search: services-up
 # bare INSERT of the same rows in the same run.
 bench-engagement: services-up
 	$(WITH_SERVICES) $(GO) test -run '^$$' -bench '^BenchmarkEngagement$$' -benchtime 3s -count 3 -timeout 30m ./feed/engagement
+
+# GET /feed at a fixed rate (vegeta) on Elasticsearch with 100,000 videos and 10,000 viewers'
+# profiles, against the same candidate queries sent straight to Elasticsearch in the same run;
+# then the same feed run on Bleve. RATE, DURATION, VIDEOS, VIEWERS and ES_HEAP override the defaults.
+bench-feed: services-up
+	scripts/bench-feed.sh
 
 clean:
 	rm -rf bin

@@ -18,6 +18,7 @@ import (
 	"github.com/reelmart/reelmart/account"
 	"github.com/reelmart/reelmart/catalog"
 	"github.com/reelmart/reelmart/checkout"
+	"github.com/reelmart/reelmart/feed"
 	"github.com/reelmart/reelmart/feed/engagement"
 	"github.com/reelmart/reelmart/media"
 )
@@ -27,10 +28,13 @@ import (
 //go:embed openapi.yaml
 var OpenAPI []byte
 
-// Check is one backend that /readyz pings.
+// Check is one backend that /readyz pings. An Optional backend is one the
+// node can serve without (search: the feed falls back to the database): when
+// it is down, /readyz reports it degraded and still answers 200.
 type Check struct {
-	Name string
-	Ping func(ctx context.Context) error
+	Name     string
+	Ping     func(ctx context.Context) error
+	Optional bool
 }
 
 // Deps is what the API needs from the rest of the service.
@@ -43,6 +47,7 @@ type Deps struct {
 	// Engagement records watch events, likes and comments; its export joins
 	// GET /me/export.
 	Engagement *engagement.Service
+	Feed       *feed.Service // optional: without it the feed's routes answer 503 feed_unavailable
 	Checks     []Check
 	Metrics    *prometheus.Registry // the registry /metrics serves; the API adds its HTTP metrics to it
 
@@ -61,6 +66,7 @@ type Server struct {
 	checkout *checkout.Service
 	// engagement is nil in servers built without it; its routes then fail as 500.
 	engagement *engagement.Service
+	feed       *feed.Service
 	checks     []Check
 	maxBody    int64
 	engine     *gin.Engine
@@ -69,7 +75,8 @@ type Server struct {
 // New returns the API server wired to deps.
 func New(deps Deps) *Server {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{log: deps.Log, accounts: deps.Accounts, catalog: deps.Catalog, media: deps.Media, checkout: deps.Checkout, engagement: deps.Engagement, checks: deps.Checks, maxBody: deps.MaxBodyBytes}
+	s := &Server{log: deps.Log, accounts: deps.Accounts, catalog: deps.Catalog, media: deps.Media, checkout: deps.Checkout,
+		engagement: deps.Engagement, feed: deps.Feed, checks: deps.Checks, maxBody: deps.MaxBodyBytes}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -119,6 +126,7 @@ func New(deps Deps) *Server {
 	s.catalogRoutes(e, v1)
 	s.checkoutRoutes(v1)
 	s.engagementRoutes(v1)
+	s.feedRoutes(v1)
 
 	// tus uploads stay outside limitBody (a PATCH carries a video chunk) but not outside auth.
 	uploads := e.Group("/api/v1/uploads", s.optionalUser)

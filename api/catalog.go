@@ -192,8 +192,13 @@ func (s *Server) stockChanges(c *gin.Context) {
 
 func (s *Server) search(c *gin.Context) {
 	var bad []reelmart.FieldError
-	if t := c.Query("type"); t != "products" {
-		bad = append(bad, reelmart.FieldError{Field: "type", Message: "must be products (videos and users are not searchable yet)"})
+	switch t := c.Query("type"); t {
+	case "products":
+	case "videos", "users":
+		s.searchFeed(c, t)
+		return
+	default:
+		bad = append(bad, reelmart.FieldError{Field: "type", Message: "must be videos, products or users"})
 	}
 	q := catalog.SearchQuery{Text: c.Query("q"), Cursor: c.Query("cursor"), Limit: limitParam(c, &bad)}
 	switch v := c.Query("in_stock"); v {

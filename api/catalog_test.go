@@ -542,7 +542,7 @@ func testProductSearchHTTP(t *testing.T, h *catalogHarness) {
 	if pg := find("q=silk"); pg.Total != 0 {
 		t.Fatalf("archived product found: %+v", pg)
 	}
-	for _, q := range []string{"type=videos", "type=products&in_stock=maybe", "type=products&min_price=x", "type=products&cursor=zzz", "type=products&limit=0"} {
+	for _, q := range []string{"type=movies", "type=products&in_stock=maybe", "type=products&min_price=x", "type=products&cursor=zzz", "type=products&limit=0"} {
 		expectProblem(t, h.do(req{method: "GET", path: "/api/v1/search?" + q}), 422, "validation_failed")
 	}
 }

@@ -16,9 +16,11 @@ func (s *Server) healthz(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"status": "ok"})
 }
 
-// readyz pings every backend in parallel (2 s each) and answers 503 with
-// each backend's state when any is down, so a load balancer stops sending
-// traffic to a node that cannot serve it.
+// readyz pings every backend in parallel (2 s each). It answers 503 with
+// each backend's state when a backend the node needs is down, so a load
+// balancer stops sending traffic to a node that cannot serve it. An optional
+// backend that is down makes the answer 200 "degraded": taking every node
+// out because the search cluster failed would turn a worse feed into none.
 func (s *Server) readyz(c *gin.Context) {
 	type result struct {
 		Status string `json:"status"`
@@ -38,6 +40,9 @@ func (s *Server) readyz(c *gin.Context) {
 			r := result{Status: "ok"}
 			if err := chk.Ping(ctx); err != nil {
 				r = result{Status: "down", Error: err.Error()}
+				if chk.Optional {
+					r.Status = "degraded"
+				}
 			}
 			r.TookMS = time.Since(start).Milliseconds()
 			mu.Lock()
@@ -46,10 +51,13 @@ func (s *Server) readyz(c *gin.Context) {
 		}()
 	}
 	wg.Wait()
+	status := "ready"
 	for name, r := range results {
-		if r.Status != "ok" {
+		switch r.Status {
+		case "degraded":
+			status = "degraded"
+		case "down":
 			// A problem document that also carries every check's state.
-			c.Header("Content-Type", "application/problem+json")
 			c.Header("Retry-After", "5")
 			body, _ := json.Marshal(gin.H{
 				"type": "about:blank", "title": http.StatusText(http.StatusServiceUnavailable),
@@ -61,5 +69,5 @@ func (s *Server) readyz(c *gin.Context) {
 			return
 		}
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "ready", "checks": results})
+	c.JSON(http.StatusOK, gin.H{"status": status, "checks": results})
 }

@@ -34,6 +34,25 @@ func TestHealthAndReadiness(t *testing.T) {
 	if r.StatusCode != 503 || r.problem(t).Code != "not_ready" || !strings.Contains(string(r.body), `"search":{"status":"down","error":"connection refused"`) {
 		t.Fatalf("readyz with a backend down: %d %s", r.StatusCode, r.body)
 	}
+
+	// Search is optional: the node still serves (the feed from the
+	// database), so it stays in the load balancer, reported degraded.
+	degraded := newHarness(t, d,
+		api.Check{Name: "database", Ping: d.PingContext},
+		api.Check{Name: "search", Optional: true, Ping: func(context.Context) error { return errors.New("connection refused") }})
+	r = degraded.do(req{method: "GET", path: "/readyz"})
+	if r.StatusCode != 200 || !strings.Contains(string(r.body), `"status":"degraded"`) ||
+		!strings.Contains(string(r.body), `"search":{"status":"degraded","error":"connection refused"`) ||
+		!strings.Contains(string(r.body), `"database":{"status":"ok"`) {
+		t.Fatalf("readyz with an optional backend down: %d %s", r.StatusCode, r.body)
+	}
+	// An optional backend does not hide a required one that is down.
+	both := newHarness(t, d,
+		api.Check{Name: "database", Ping: func(context.Context) error { return errors.New("no database") }},
+		api.Check{Name: "search", Optional: true, Ping: func(context.Context) error { return errors.New("connection refused") }})
+	if r = both.do(req{method: "GET", path: "/readyz"}); r.StatusCode != 503 || r.problem(t).Code != "not_ready" {
+		t.Fatalf("readyz with the database and search down: %d %s", r.StatusCode, r.body)
+	}
 }
 
 func TestMetricsCountRoutes(t *testing.T) {

@@ -39,6 +39,10 @@ type Config struct {
 	// until the index takes it. Without it a failed write is only logged,
 	// and reindex repairs the index.
 	Jobs Jobs
+
+	// Videos, when set, re-indexes the videos that pin a product after the
+	// product changes (the feed's documents show its title and stock).
+	Videos VideoIndexer
 }
 
 func (c Config) withDefaults() Config {

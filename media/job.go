@@ -2,6 +2,7 @@ package media
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -102,13 +103,24 @@ func (s *Service) transcode(ctx context.Context, id, sourceKey string) error {
 		renditions = append(renditions, Rendition{Name: r.Name, Width: r.Width, Height: r.Height, Bandwidth: r.Bandwidth, Codecs: r.Codecs})
 	}
 	raw, _ := json.Marshal(renditions)
-	out, err := s.db.ExecContext(ctx, `UPDATE videos SET status = 'ready', progress = 1, duration_ms = $1, width = $2, height = $3,
-		renditions = $4, hls_key = $5, poster_key = $6, updated_at = $7 WHERE id = $8 AND status = 'processing'`,
-		res.Info.DurationMS, res.Info.Width, res.Info.Height, string(raw), hlsKey, posterKey, s.now(), id)
+	marked := false
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		out, err := tx.ExecContext(ctx, `UPDATE videos SET status = 'ready', progress = 1, duration_ms = $1, width = $2, height = $3,
+			renditions = $4, hls_key = $5, poster_key = $6, updated_at = $7 WHERE id = $8 AND status = 'processing'`,
+			res.Info.DurationMS, res.Info.Width, res.Info.Height, string(raw), hlsKey, posterKey, s.now(), id)
+		if err != nil {
+			return fmt.Errorf("media: transcode %s: mark ready: %w", id, err)
+		}
+		if n, _ := out.RowsAffected(); n == 0 {
+			return nil
+		}
+		marked = true
+		return s.reindex(ctx, tx, id) // ready: into the feed
+	})
 	if err != nil {
-		return fmt.Errorf("media: transcode %s: mark ready: %w", id, err)
+		return err
 	}
-	if n, _ := out.RowsAffected(); n == 0 { // deleted while we worked
+	if !marked { // deleted while we worked
 		s.deleteObjects(ctx, id)
 	}
 	return nil
@@ -117,8 +129,18 @@ func (s *Service) transcode(ctx context.Context, id, sourceKey string) error {
 // fail marks a processing video failed and removes every object under it.
 func (s *Service) fail(ctx context.Context, id, code, msg string) {
 	ctx = context.WithoutCancel(ctx)
-	if _, err := s.db.ExecContext(ctx, `UPDATE videos SET status = 'failed', error_code = $1, error_message = $2, updated_at = $3
-		WHERE id = $4 AND status = 'processing'`, code, msg, s.now(), id); err != nil {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		out, err := tx.ExecContext(ctx, `UPDATE videos SET status = 'failed', error_code = $1, error_message = $2, updated_at = $3
+			WHERE id = $4 AND status = 'processing'`, code, msg, s.now(), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := out.RowsAffected(); n == 0 {
+			return nil
+		}
+		return s.reindex(ctx, tx, id) // a failed video is never in the feed
+	})
+	if err != nil {
 		s.log.ErrorContext(ctx, "media: mark video failed", "video_id", id, "err", err)
 	}
 	s.deleteObjects(ctx, id)

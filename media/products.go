@@ -43,7 +43,10 @@ func (s *Service) Relink(ctx context.Context, id, userID string, links []Product
 		if n, err := res.RowsAffected(); err == nil && n == 0 {
 			return ErrVideoNotFound
 		}
-		return s.products.LinkProducts(ctx, tx, id, userID, links, v.DurationMS)
+		if err := s.products.LinkProducts(ctx, tx, id, userID, links, v.DurationMS); err != nil {
+			return err
+		}
+		return s.reindex(ctx, tx, id) // the document lists the pinned products
 	})
 	if err != nil {
 		return Video{}, err

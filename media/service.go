@@ -54,6 +54,7 @@ type Deps struct {
 	Transcoder Transcoder
 	Jobs       Enqueuer
 	Products   ProductLinker // optional: without it, POST /videos refuses product links
+	Index      Indexer       // optional: keeps the feed's search documents in line
 	Log        *slog.Logger
 	Now        func() time.Time // the clock; time.Now when nil
 }
@@ -66,6 +67,7 @@ type Service struct {
 	tc       Transcoder
 	jobs     Enqueuer
 	products ProductLinker
+	index    Indexer
 	log      *slog.Logger
 	cfg      Config
 	now      func() time.Time
@@ -90,7 +92,7 @@ func NewService(deps Deps, cfg Config) (*Service, error) {
 		now = time.Now
 	}
 	s := &Service{
-		db: deps.DB, blob: deps.Blob, tc: deps.Transcoder, jobs: deps.Jobs, products: deps.Products,
+		db: deps.DB, blob: deps.Blob, tc: deps.Transcoder, jobs: deps.Jobs, products: deps.Products, index: deps.Index,
 		log: deps.Log, cfg: cfg, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) },
 	}
 	if s.log == nil {

@@ -2,6 +2,7 @@ package media
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -173,8 +174,19 @@ func (s *Service) Delete(ctx context.Context, id, userID string) error {
 	}
 	// The row goes first: a transcode still running sees it gone and cleans
 	// up what it wrote after this.
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM videos WHERE id = $1`, id); err != nil {
-		return fmt.Errorf("media: delete video %s: %w", id, err)
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		// The feed's job runs after the commit, finds the row gone and
+		// leaves a tombstone in the index.
+		if err := s.reindex(ctx, tx, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM videos WHERE id = $1`, id); err != nil {
+			return fmt.Errorf("media: delete video %s: %w", id, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if err := s.removeObjects(ctx, id); err != nil {
 		return fmt.Errorf("media: delete objects of %s: %w", id, err)

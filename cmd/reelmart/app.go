@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ import (
 	"github.com/reelmart/reelmart/api"
 	"github.com/reelmart/reelmart/catalog"
 	"github.com/reelmart/reelmart/checkout"
+	"github.com/reelmart/reelmart/feed"
 	"github.com/reelmart/reelmart/feed/engagement"
 	"github.com/reelmart/reelmart/media"
 	"github.com/reelmart/reelmart/media/transcode"
@@ -44,7 +46,9 @@ type Main struct {
 	// Engagement records watch events, likes and comments and keeps the
 	// counters and interest profiles built from them.
 	Engagement *engagement.Service
-	Metrics    *prometheus.Registry
+	// Feed ranks the feed and keeps the videos index.
+	Feed    *feed.Service
+	Metrics *prometheus.Registry
 }
 
 // open connects every backend and builds the services. Any failure is a
@@ -63,13 +67,21 @@ func open(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
 		m.Close()
 		return nil, err
 	}
-	if m.Engagement, err = engagement.NewService(engagement.Deps{DB: m.DB, Log: m.Log}, engagement.Config{}); err != nil {
+	// Engagement, the catalog and media tell the feed what changed; the
+	// feed is built last, so they reach it through videosChanged.
+	reindex := videosChanged{m}
+	forgetViewer := func(ctx context.Context, tx *sql.Tx, id string) error { return m.Feed.ForgetViewer(ctx, tx, id) }
+	mergeViewer := func(ctx context.Context, tx *sql.Tx, from, to string) error {
+		return m.Feed.MergeViewer(ctx, tx, from, to)
+	}
+	if m.Engagement, err = engagement.NewService(engagement.Deps{DB: m.DB, Log: m.Log, Reindexer: reindex,
+		Mergers: []engagement.ViewerMerger{mergeViewer}}, engagement.Config{}); err != nil {
 		m.Close()
 		return nil, err
 	}
 	// The queue needs the handlers before the services that enqueue exist;
 	// the closures read the fields once the services are built below.
-	m.Jobs, err = jobs.Open(ctx, m.DB, m.Log, jobs.Kind{
+	m.Jobs, err = jobs.Open(ctx, m.DB, m.Log, append(m.feedKinds(), jobs.Kind{
 		Name:        media.TranscodeKind,
 		Queue:       jobs.QueueLong,
 		MaxAttempts: 3,
@@ -101,14 +113,14 @@ func open(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
 			_, err := m.Engagement.Aggregate(ctx)
 			return err
 		},
-	})
+	})...)
 	if err != nil {
 		m.Close()
 		return nil, &backendError{"REELMART_DATABASE_URL", err}
 	}
-	m.Accounts = account.NewService(m.DB, account.Config{Erasers: []account.Eraser{m.Engagement.EraseUser}}, time.Now)
+	m.Accounts = account.NewService(m.DB, account.Config{Erasers: []account.Eraser{m.Engagement.EraseUser, forgetViewer}}, time.Now)
 	m.Catalog = catalog.NewService(m.DB, m.Blob, m.Search, catalog.Config{
-		Currency: cfg.Currency, Log: m.Log, ImageURLPrefix: cfg.PublicURL + "/api/v1", Jobs: m.Jobs,
+		Currency: cfg.Currency, Log: m.Log, ImageURLPrefix: cfg.PublicURL + "/api/v1", Jobs: m.Jobs, Videos: reindex,
 	}, time.Now)
 	m.Checkout = checkout.NewService(m.DB, m.Catalog, checkout.Config{Currency: cfg.Currency, Log: m.Log}, time.Now)
 	m.Media, err = media.NewService(media.Deps{
@@ -117,8 +129,15 @@ func open(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
 		Transcoder: transcode.Sandbox{Timeout: transcodeTimeout}, // the child is this same binary
 		Jobs:       m.Jobs,
 		Products:   m.Catalog.Pins(),
+		Index:      reindex,
 		Log:        m.Log,
 	}, media.Config{StagingDir: filepath.Join(cfg.DataDir, "uploads"), PublicURL: cfg.PublicURL})
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
+	m.Feed, err = feed.NewService(feed.Deps{DB: m.DB, Index: m.Search, Jobs: m.Jobs, Videos: m.Media,
+		Signals: feed.EngagementSignals{Service: m.Engagement}, Follows: m.Accounts, Users: m.Accounts, Log: m.Log}, feed.Config{})
 	if err != nil {
 		m.Close()
 		return nil, err
@@ -154,7 +173,7 @@ func (m *Main) checks() []api.Check {
 	return []api.Check{
 		{Name: "database", Ping: m.DB.PingContext},
 		{Name: "blob", Ping: m.Blob.Ping},
-		{Name: "search", Ping: m.Search.Ping},
+		{Name: "search", Ping: m.Search.Ping, Optional: true}, // the feed falls back to the database
 	}
 }
 
@@ -220,6 +239,7 @@ func (m *Main) background(ctx context.Context, workers jobs.Workers) {
 	// soon enough.
 	run(func() { sweepEvery(ctx, m.Log, "expired orders", time.Minute, m.Checkout.Sweep) })
 	run(func() { sweepEvery(ctx, m.Log, "engagement", time.Hour, m.Engagement.Sweep) })
+	run(func() { sweepEvery(ctx, m.Log, "feed sessions", time.Hour, m.Feed.Sweep) })
 	if workers.Long+workers.Short > 0 {
 		run(func() {
 			if err := m.Jobs.Work(ctx, workers); err != nil {

@@ -78,33 +78,45 @@ func openBlob(ctx context.Context, cfg *Config) (blob.Store, http.Handler, error
 // embedded Bleve index in the data dir, http(s):// is Elasticsearch.
 func openSearch(ctx context.Context, cfg *Config) (search.Index, error) {
 	fail := func(err error) (search.Index, error) { return nil, &backendError{"REELMART_SEARCH_URL", err} }
-	dir := filepath.Join(cfg.DataDir, "search")
-	if cfg.SearchURL != "" {
-		u, err := url.Parse(cfg.SearchURL)
+	dir, err := embeddedSearchDir(cfg)
+	if err != nil {
+		return fail(err)
+	}
+	if dir == "" {
+		ix, err := elastic.Open(ctx, cfg.SearchURL)
 		if err != nil {
-			return fail(fmt.Errorf("malformed URL: %v", redact(err)))
+			return fail(err)
 		}
-		switch u.Scheme {
-		case "http", "https":
-			ix, err := elastic.Open(ctx, cfg.SearchURL)
-			if err != nil {
-				return fail(err)
-			}
-			return ix, nil
-		case "bleve":
-			dir = u.Path
-			if u.Opaque != "" {
-				dir = u.Opaque
-			}
-		default:
-			return fail(fmt.Errorf("unknown scheme %q (want http(s):// for Elasticsearch or bleve:)", u.Scheme))
-		}
+		return ix, nil
 	}
 	ix, err := bleve.Open(dir)
 	if err != nil {
 		return fail(err)
 	}
 	return ix, nil
+}
+
+// embeddedSearchDir returns the folder of the embedded search engine, or ""
+// when REELMART_SEARCH_URL names Elasticsearch.
+func embeddedSearchDir(cfg *Config) (string, error) {
+	if cfg.SearchURL == "" {
+		return filepath.Join(cfg.DataDir, "search"), nil
+	}
+	u, err := url.Parse(cfg.SearchURL)
+	if err != nil {
+		return "", fmt.Errorf("malformed URL: %v", redact(err))
+	}
+	switch u.Scheme {
+	case "http", "https":
+		return "", nil
+	case "bleve":
+		if u.Opaque != "" {
+			return u.Opaque, nil
+		}
+		return u.Path, nil
+	default:
+		return "", fmt.Errorf("unknown scheme %q (want http(s):// for Elasticsearch or bleve:)", u.Scheme)
+	}
 }
 
 // redact keeps url.Parse errors from echoing a URL that may hold a password.

@@ -131,7 +131,7 @@ func TestMigrateAndSeed(t *testing.T) {
 		t.Fatalf("migrate status: %d %s", code, out)
 	}
 	out, _, code = runMain(t, env, "reindex")
-	if code != 0 || !strings.Contains(out, "reindexed 0 products") {
+	if code != 0 || !strings.Contains(out, "reindexed 0 videos and 0 products") {
 		t.Fatalf("reindex: %d %s", code, out)
 	}
 	out, _, code = runMain(t, env, "seed")

@@ -25,6 +25,11 @@ func serve(ctx context.Context, cfg *Config, args []string, stdout, stderr io.Wr
 		return startupError(stderr, "serve", &backendError{"REELMART_ADDR", err})
 	}
 	defer ln.Close()
+	release, err := holdEmbeddedSearch(cfg)
+	if err != nil {
+		return startupError(stderr, "serve", err)
+	}
+	defer release()
 	m, err := open(ctx, cfg, stderr)
 	if err != nil {
 		return startupError(stderr, "serve", err)
@@ -40,6 +45,7 @@ func serve(ctx context.Context, cfg *Config, args []string, stdout, stderr io.Wr
 		Catalog:    m.Catalog,
 		Checkout:   m.Checkout,
 		Engagement: m.Engagement,
+		Feed:       m.Feed,
 		Checks:     m.checks(),
 		Metrics:    m.Metrics,
 		Blob:       m.BlobHTTP,

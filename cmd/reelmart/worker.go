@@ -20,6 +20,11 @@ func worker(ctx context.Context, cfg *Config, args []string, stdout, stderr io.W
 		fmt.Fprintln(stderr, "reelmart worker: REELMART_WORKERS and REELMART_SHORT_WORKERS are both 0: this worker would run nothing")
 		return exitConfig
 	}
+	release, err := holdEmbeddedSearch(cfg)
+	if err != nil {
+		return startupError(stderr, "worker", err)
+	}
+	defer release()
 	m, err := open(ctx, cfg, stderr)
 	if err != nil {
 		return startupError(stderr, "worker", err)

@@ -133,7 +133,8 @@ func (s *Schema) Hit(source map[string]any) (map[string]any, error) {
 }
 
 func decode(f search.Field, v any) (any, error) {
-	bad := fmt.Errorf("stored field %q: unexpected %T for %s", f.Name, v, typeNames[f.Type])
+	// Built only on failure: this runs for every field of every hit.
+	bad := func() error { return fmt.Errorf("stored field %q: unexpected %T for %s", f.Name, v, typeNames[f.Type]) }
 	switch f.Type {
 	case search.Text, search.Keyword:
 		switch x := v.(type) {
@@ -141,13 +142,13 @@ func decode(f search.Field, v any) (any, error) {
 			return x, nil
 		case []any:
 			if f.Type == search.Text {
-				return nil, bad
+				return nil, bad()
 			}
 			out := make([]string, 0, len(x))
 			for _, e := range x {
 				s, ok := e.(string)
 				if !ok {
-					return nil, bad
+					return nil, bad()
 				}
 				out = append(out, s)
 			}
@@ -170,5 +171,5 @@ func decode(f search.Field, v any) (any, error) {
 			return t.UTC(), nil
 		}
 	}
-	return nil, bad
+	return nil, bad()
 }
