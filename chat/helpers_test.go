@@ -188,3 +188,9 @@ func catalogDraft(shopID string, code *string, price int64, stock *int) catalog.
 	return catalog.ProductInput{ShopID: shopID, Title: "secret draft", Status: catalog.StatusDraft,
 		SKUs: []catalog.SKUInput{{Code: code, Price: &catalog.Money{AmountMinor: price, Currency: "USD"}, Stock: stock}}}
 }
+
+func accountReg(handle string) account.Registration {
+	return account.Registration{Email: handle + "@example.com", Password: "correct horse battery", Handle: handle, DisplayName: "User " + handle}
+}
+
+func accountClient() account.Client { return account.Client{IP: "127.0.0.1"} }
