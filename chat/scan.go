@@ -12,8 +12,8 @@ const messageColumns = `m.id, m.thread_id, m.seq, m.sender_id, m.shop_id, m.kind
 // missing (a LEFT JOIN), so every column is nullable.
 type nullableMessage struct {
 	id, threadID, senderID, shopID, kind, body, card, clientMsgID sql.NullString
-	seq                                                            sql.NullInt64
-	createdAt                                                      sql.NullTime
+	seq                                                           sql.NullInt64
+	createdAt                                                     sql.NullTime
 }
 
 func (n *nullableMessage) targets() []any {

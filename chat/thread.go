@@ -111,7 +111,9 @@ func (in ThreadInput) validate() error {
 // or — for the owner of an order's shop naming its buyer with the order as
 // context — that shop's thread with the buyer.
 func (s *Service) opening(ctx context.Context, userID string, in ThreadInput) (opening, error) {
-	peerIs := func(msg string) error { return reelmart.Invalid([]reelmart.FieldError{{Field: "peer.id", Message: msg}}) }
+	peerIs := func(msg string) error {
+		return reelmart.Invalid([]reelmart.FieldError{{Field: "peer.id", Message: msg}})
+	}
 	if in.Peer.Type == KindShop {
 		sh, err := s.deps.Shops.Shop(ctx, in.Peer.ID)
 		if err != nil {
