@@ -9,6 +9,7 @@ import (
 	_ "embed"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,6 +18,7 @@ import (
 	"github.com/reelmart/reelmart"
 	"github.com/reelmart/reelmart/account"
 	"github.com/reelmart/reelmart/catalog"
+	"github.com/reelmart/reelmart/chat"
 	"github.com/reelmart/reelmart/checkout"
 	"github.com/reelmart/reelmart/media"
 )
@@ -39,11 +41,19 @@ type Deps struct {
 	Catalog  *catalog.Service
 	Media    *media.Service
 	Checkout *checkout.Service
+	Chat     *chat.Service
+	Hub      *chat.Hub // this node's real-time delivery; /ws needs it
 	Checks   []Check
 	Metrics  *prometheus.Registry // the registry /metrics serves; the API adds its HTTP metrics to it
 
 	// Blob, when set, serves signed local-disk object URLs under /blob/.
 	Blob http.Handler
+
+	// PublicURL is where browsers reach the server; a cookie-authenticated
+	// WebSocket must come from its origin (or the request's own host).
+	PublicURL string
+	// SocketRecheck is how often an open socket's session is checked again; default 5 minutes.
+	SocketRecheck time.Duration
 
 	MaxBodyBytes int64 // cap on JSON request bodies; default 1 MiB
 }
@@ -55,7 +65,11 @@ type Server struct {
 	catalog  *catalog.Service
 	media    *media.Service
 	checkout *checkout.Service
+	chat     *chat.Service
+	hub      *chat.Hub
 	checks   []Check
+	origins  []string
+	recheck  time.Duration
 	maxBody  int64
 	engine   *gin.Engine
 }
@@ -63,7 +77,14 @@ type Server struct {
 // New returns the API server wired to deps.
 func New(deps Deps) *Server {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{log: deps.Log, accounts: deps.Accounts, catalog: deps.Catalog, media: deps.Media, checkout: deps.Checkout, checks: deps.Checks, maxBody: deps.MaxBodyBytes}
+	s := &Server{log: deps.Log, accounts: deps.Accounts, catalog: deps.Catalog, media: deps.Media, checkout: deps.Checkout,
+		chat: deps.Chat, hub: deps.Hub, checks: deps.Checks, maxBody: deps.MaxBodyBytes, recheck: deps.SocketRecheck}
+	if o := originOf(deps.PublicURL); o != "" {
+		s.origins = append(s.origins, o)
+	}
+	if s.recheck <= 0 {
+		s.recheck = 5 * time.Minute
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -76,6 +97,9 @@ func New(deps Deps) *Server {
 	metrics := newHTTPMetrics(deps.Metrics)
 	if deps.Checkout != nil {
 		deps.Metrics.MustRegister(deps.Checkout.Collectors()...)
+	}
+	if deps.Chat != nil {
+		deps.Metrics.MustRegister(deps.Chat.Collectors()...)
 	}
 
 	e := gin.New()
@@ -112,6 +136,7 @@ func New(deps Deps) *Server {
 	v1.DELETE("/users/:id/follow", s.requireUser, s.unfollow)
 	s.catalogRoutes(e, v1)
 	s.checkoutRoutes(v1)
+	s.chatRoutes(v1)
 
 	// tus uploads stay outside limitBody (a PATCH carries a video chunk) but not outside auth.
 	uploads := e.Group("/api/v1/uploads", s.optionalUser)

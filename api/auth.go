@@ -9,6 +9,7 @@ import (
 
 	"github.com/reelmart/reelmart"
 	"github.com/reelmart/reelmart/account"
+	"github.com/reelmart/reelmart/chat"
 )
 
 const userKey = "reelmart.user"
@@ -133,7 +134,11 @@ func (s *Server) me(c *gin.Context) {
 		return
 	}
 	p.Email = u.Email // the owner sees their own email
-	c.JSON(http.StatusOK, p)
+	unread, err := s.unread(c.Request.Context(), u.ID)
+	s.reply(c, http.StatusOK, struct {
+		account.Profile
+		UnreadCount *int64 `json:"unread_count,omitempty"`
+	}{p, unread}, err)
 }
 
 func (s *Server) export(c *gin.Context) {
@@ -142,8 +147,16 @@ func (s *Server) export(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	chatEx, err := s.chatExport(c.Request.Context(), ex.User.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	c.Header("Content-Disposition", `attachment; filename="reelmart-export.json"`)
-	c.JSON(http.StatusOK, ex)
+	c.JSON(http.StatusOK, struct {
+		account.Export
+		Chat *chat.Export `json:"chat,omitempty"`
+	}{ex, chatEx})
 }
 
 func (s *Server) deleteMe(c *gin.Context) {

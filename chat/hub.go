@@ -33,7 +33,8 @@ type Hub struct {
 	unsubscribe func()
 	ctx         context.Context
 	cancel      context.CancelFunc
-	wg          sync.WaitGroup
+	wg          sync.WaitGroup // pumps, replays and the reconcile loop
+	open        sync.WaitGroup // sockets whose owners have not called Close
 }
 
 // userSockets are one user's sockets on this node and the state of their pump.
@@ -52,6 +53,7 @@ type Socket struct {
 	out    chan Event
 	done   chan struct{}
 	once   sync.Once
+	closed sync.Once
 	reason error
 
 	// guarded by user.mu
@@ -128,6 +130,7 @@ func (h *Hub) Connect(ctx context.Context, userID string, since *int64) (*Socket
 	s := &Socket{UserID: userID, hub: h, user: u, out: make(chan Event, h.svc.cfg.SocketQueue), done: make(chan struct{})}
 	u.sockets[s] = struct{}{}
 	u.mu.Unlock()
+	h.open.Add(1)
 	h.mu.Unlock()
 	h.svc.metrics.sockets.Inc()
 
@@ -337,9 +340,10 @@ func (h *Hub) reconcile() {
 	}
 }
 
-// Close drops every socket with ErrShuttingDown, refuses new ones and
-// stops listening to the bus. serve calls it as shutdown begins, so
-// clients reconnect to another node at once.
+// Close drops every socket with ErrShuttingDown, refuses new ones, waits
+// (at most 10 s) for the sockets' owners to close them, and stops
+// listening to the bus. serve calls it as shutdown begins, so clients
+// reconnect to another node at once.
 func (h *Hub) Close() {
 	h.mu.Lock()
 	if h.closed {
@@ -359,6 +363,13 @@ func (h *Hub) Close() {
 	for _, s := range all {
 		s.drop(ErrShuttingDown)
 	}
+	closed := make(chan struct{})
+	go func() { h.open.Wait(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		h.log.Warn("chat: sockets still open after 10 s of shutdown")
+	}
 	if h.unsubscribe != nil {
 		h.unsubscribe()
 	}
@@ -370,6 +381,7 @@ func (h *Hub) Close() {
 func (s *Socket) Close() {
 	s.drop(nil)
 	h := s.hub
+	defer s.closed.Do(h.open.Done)
 	h.mu.Lock()
 	s.user.mu.Lock()
 	if len(s.user.sockets) == 0 && h.users[s.UserID] == s.user {

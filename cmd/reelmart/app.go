@@ -18,10 +18,12 @@ import (
 	"github.com/reelmart/reelmart/account"
 	"github.com/reelmart/reelmart/api"
 	"github.com/reelmart/reelmart/catalog"
+	"github.com/reelmart/reelmart/chat"
 	"github.com/reelmart/reelmart/checkout"
 	"github.com/reelmart/reelmart/media"
 	"github.com/reelmart/reelmart/media/transcode"
 	"github.com/reelmart/reelmart/platform/blob"
+	"github.com/reelmart/reelmart/platform/bus"
 	"github.com/reelmart/reelmart/platform/db"
 	"github.com/reelmart/reelmart/platform/jobs"
 	"github.com/reelmart/reelmart/platform/search"
@@ -41,6 +43,11 @@ type Main struct {
 	Catalog  *catalog.Service
 	Checkout *checkout.Service
 	Metrics  *prometheus.Registry
+
+	// Chat is opened by serve only (openChat): workers deliver nothing.
+	Bus  bus.Bus
+	Chat *chat.Service
+	Hub  *chat.Hub
 }
 
 // open connects every backend and builds the services. Any failure is a
@@ -93,11 +100,32 @@ func open(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
 	return m, nil
 }
 
+// openChat connects the bus between API nodes — in process on SQLite,
+// LISTEN/NOTIFY on PostgreSQL — and builds chat and this node's hub.
+func (m *Main) openChat(ctx context.Context) error {
+	b, err := openBus(ctx, m.Config, m.DB, m.Log)
+	if err != nil {
+		return err
+	}
+	m.Bus = b
+	m.Chat = chat.NewService(chat.Deps{
+		DB: m.DB, Bus: b, Products: m.Catalog, Shops: m.Catalog, Orders: m.Checkout, Videos: m.Media, Blocks: m.Accounts, Log: m.Log,
+	}, chat.Config{}, time.Now)
+	m.Hub = m.Chat.NewHub()
+	return nil
+}
+
 // transcodeTimeout bounds one sandboxed transcode: a 10-minute 4K upload on two cores fits.
 const transcodeTimeout = 45 * time.Minute
 
 // Close releases every backend that was opened.
 func (m *Main) Close() {
+	if m.Hub != nil {
+		m.Hub.Close()
+	}
+	if m.Bus != nil {
+		_ = m.Bus.Close()
+	}
 	if m.Jobs != nil {
 		_ = m.Jobs.Close()
 	}

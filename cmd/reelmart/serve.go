@@ -32,15 +32,21 @@ func serve(ctx context.Context, cfg *Config, args []string, stdout, stderr io.Wr
 	if err := m.DB.Migrate(ctx, m.Log); err != nil {
 		return startupError(stderr, "serve", &backendError{"REELMART_DATABASE_URL", err})
 	}
+	if err := m.openChat(ctx); err != nil {
+		return startupError(stderr, "serve", err)
+	}
 	handler := api.New(api.Deps{
-		Log:      m.Log,
-		Accounts: m.Accounts,
-		Media:    m.Media,
-		Catalog:  m.Catalog,
-		Checkout: m.Checkout,
-		Checks:   m.checks(),
-		Metrics:  m.Metrics,
-		Blob:     m.BlobHTTP,
+		Log:       m.Log,
+		Accounts:  m.Accounts,
+		Media:     m.Media,
+		Catalog:   m.Catalog,
+		Checkout:  m.Checkout,
+		Chat:      m.Chat,
+		Hub:       m.Hub,
+		PublicURL: cfg.PublicURL,
+		Checks:    m.checks(),
+		Metrics:   m.Metrics,
+		Blob:      m.BlobHTTP,
 	})
 	srv := &http.Server{
 		Handler:           handler,
@@ -71,7 +77,10 @@ func serve(ctx context.Context, cfg *Config, args []string, stdout, stderr io.Wr
 		return exitFailure
 	case <-ctx.Done():
 	}
-	m.Log.Info("shutting down: finishing requests in flight")
+	// Sockets first: their clients reconnect to another node while this
+	// one finishes its requests.
+	m.Log.Info("shutting down: closing sockets, finishing requests in flight")
+	m.Hub.Close()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	err = srv.Shutdown(shutdownCtx)
