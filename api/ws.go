@@ -268,6 +268,7 @@ func (sc *socketConn) write(ctx context.Context, hello chat.Hello) {
 		case <-ctx.Done():
 			return
 		case e := <-sc.sock.Events():
+			sc.sock.Took()
 			if !sc.send(ctx, e) {
 				return
 			}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/reelmart/reelmart/platform/bus"
@@ -15,7 +16,7 @@ import (
 // pageSize is how many inbox rows one read takes, in a replay or a pump.
 const pageSize = 500
 
-// ErrSlowConsumer is why a socket whose queue filled up was dropped.
+// ErrSlowConsumer is why a socket that stayed a full queue behind was dropped.
 var ErrSlowConsumer = errors.New("chat: the socket fell a full queue behind")
 
 // Hub pushes inbox events to the sockets open on this node. A bus notice
@@ -57,8 +58,11 @@ type Socket struct {
 	reason error
 
 	// guarded by user.mu
-	sent int64 // the highest inbox seq handed to out
-	live bool  // the replay is over: the pump feeds it
+	sent     int64     // the highest inbox seq handed to out
+	live     bool      // the replay is over: the pump feeds it
+	behindAt time.Time // when its queue first had no room for what was due; zero when it has caught up
+
+	waiting atomic.Bool // its queue was full: the pump waits for the owner to take an event
 }
 
 // Events are the socket's frames, in inbox order.
@@ -66,6 +70,14 @@ func (s *Socket) Events() <-chan Event { return s.out }
 
 // Done is closed when the hub drops the socket (see Reason) or Close is called.
 func (s *Socket) Done() <-chan struct{} { return s.done }
+
+// Took tells the hub the owner took an event from Events. A socket whose
+// queue had filled is then pumped again, from where it stopped.
+func (s *Socket) Took() {
+	if s.waiting.CompareAndSwap(true, false) {
+		s.hub.wake(s.UserID, 0)
+	}
+}
 
 // Reason says why the hub dropped the socket: ErrSlowConsumer,
 // ErrShuttingDown, or nil when its owner closed it.
@@ -249,7 +261,18 @@ func (h *Hub) pump(userID string, u *userSockets) {
 		u.dirty = false
 		from, found := int64(0), false
 		for s := range u.sockets {
-			if s.live && (!found || s.sent < from) {
+			if !s.live {
+				continue
+			}
+			if s.waiting.Load() {
+				// Its writer has not taken anything since the queue filled.
+				if time.Since(s.behindAt) > h.svc.cfg.SlowAfter {
+					h.svc.metrics.dropped.Inc()
+					s.dropLocked(ErrSlowConsumer)
+				}
+				continue
+			}
+			if !found || s.sent < from {
 				from, found = s.sent, true
 			}
 		}
@@ -272,7 +295,7 @@ func (h *Hub) pump(userID string, u *userSockets) {
 			return
 		}
 		for s := range u.sockets {
-			if s.live {
+			if s.live && !s.waiting.Load() {
 				h.deal(s, events)
 			}
 		}
@@ -285,8 +308,10 @@ func (h *Hub) pump(userID string, u *userSockets) {
 	}
 }
 
-// deal hands s the events it has not been sent, dropping it if its queue
-// is full; s.user.mu held.
+// deal hands s the events it has not been sent, as many as its queue has
+// room for; s.user.mu held. When the queue is full the socket waits for its
+// owner to take an event (Took); one that stays behind for Config.SlowAfter
+// while more is due is dropped by the pump.
 func (h *Hub) deal(s *Socket, events []Event) {
 	for _, e := range events {
 		if e.Seq <= s.sent {
@@ -297,11 +322,14 @@ func (h *Hub) deal(s *Socket, events []Event) {
 			s.sent = e.Seq
 			h.svc.metrics.delivered.WithLabelValues(e.Type).Inc()
 		default:
-			h.svc.metrics.dropped.Inc()
-			s.dropLocked(ErrSlowConsumer)
+			if s.behindAt.IsZero() {
+				s.behindAt = time.Now()
+			}
+			s.waiting.Store(true)
 			return
 		}
 	}
+	s.behindAt = time.Time{}
 }
 
 // reconcile wakes the pumps of users whose inbox head is past what their

@@ -64,6 +64,7 @@ type Config struct {
 
 	MaxSocketsPerUser int           // open sockets per user on one node; default 8
 	SocketQueue       int           // frames waiting for a socket's writer; default 256
+	SlowAfter         time.Duration // how long a socket may stay a full queue behind before it is dropped; default 5 s
 	Reconcile         time.Duration // how often the hub compares inbox heads with what it sent; default 30 s
 }
 
@@ -79,6 +80,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.SocketQueue <= 0 {
 		c.SocketQueue = 256
+	}
+	if c.SlowAfter <= 0 {
+		c.SlowAfter = 5 * time.Second
 	}
 	if c.Reconcile <= 0 {
 		c.Reconcile = 30 * time.Second
