@@ -15,7 +15,9 @@ import (
 	"github.com/reelmart/reelmart/platform/db/dbtest"
 )
 
-func userPeer(id string) map[string]any { return map[string]any{"peer": map[string]string{"type": "user", "id": id}} }
+func userPeer(id string) map[string]any {
+	return map[string]any{"peer": map[string]string{"type": "user", "id": id}}
+}
 
 // Every device of every member gets every event, whichever transport sent it.
 func TestSocketDeliversToEveryDevice(t *testing.T) {

@@ -12,8 +12,8 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/pb33f/libopenapi"
-	"github.com/pb33f/libopenapi/datamodel/high/base"
 	"github.com/pb33f/libopenapi-validator/schema_validation"
+	"github.com/pb33f/libopenapi/datamodel/high/base"
 
 	"github.com/reelmart/reelmart/api"
 )
@@ -35,6 +35,9 @@ var frameSchemas = sync.OnceValues(func() (map[string]*base.Schema, error) {
 	return out, nil
 })
 
+// frameValidator keeps its compiled schemas between frames.
+var frameValidator = sync.OnceValue(func() schema_validation.SchemaValidator { return schema_validation.NewSchemaValidator() })
+
 // checkFrame fails t unless raw is a valid frame of the named schema.
 func checkFrame(t testing.TB, schema string, raw []byte) {
 	t.Helper()
@@ -42,7 +45,7 @@ func checkFrame(t testing.TB, schema string, raw []byte) {
 	if err != nil {
 		t.Fatalf("openapi.yaml: %v", err)
 	}
-	if ok, errs := schema_validation.NewSchemaValidator().ValidateSchemaBytes(schemas[schema], raw); !ok {
+	if ok, errs := frameValidator().ValidateSchemaBytes(schemas[schema], raw); !ok {
 		for _, e := range errs {
 			t.Errorf("frame %s breaks %s: %s (%s)", raw, schema, e.Message, e.Reason)
 			for _, se := range e.SchemaValidationErrors {
