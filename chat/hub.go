@@ -94,10 +94,12 @@ type Hello struct {
 	Reset    bool   // since was above the head: replay is impossible
 }
 
-// NewHub returns this node's hub, subscribed to the bus until Close.
+// NewHub returns this node's hub, subscribed to the bus until Close. Call
+// it once, before the service takes requests.
 func (s *Service) NewHub() *Hub {
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &Hub{svc: s, log: s.log, users: map[string]*userSockets{}, ctx: ctx, cancel: cancel}
+	s.hub = h
 	if s.bus != nil {
 		h.unsubscribe = s.bus.Subscribe(Topic, bus.Handler{Notice: h.notice, Missed: func() { go h.reconcile() }})
 	}
@@ -202,6 +204,30 @@ func (h *Hub) goLive(s *Socket, sent int64) {
 	s.sent, s.live = sent, true
 	s.user.mu.Unlock()
 	h.wake(s.UserID, 0)
+}
+
+// local delivers an event this node just committed to the sockets here
+// that are due exactly it, saving the read a notice would cost; ev lacks
+// only the inbox seq, which each notice gives. A socket further behind is
+// left to the pump, which the bus notice that follows wakes.
+func (h *Hub) local(notices []notice, ev *Event) {
+	for _, n := range notices {
+		h.mu.Lock()
+		u := h.users[n.userID]
+		h.mu.Unlock()
+		if u == nil {
+			continue
+		}
+		e := *ev
+		e.Seq = n.seq
+		u.mu.Lock()
+		for s := range u.sockets {
+			if s.live && !s.waiting.Load() && s.sent == n.seq-1 {
+				h.deal(s, []Event{e})
+			}
+		}
+		u.mu.Unlock()
+	}
 }
 
 // notice handles a bus message "<µs> <user>:<seq> …". It only wakes pumps.

@@ -71,6 +71,9 @@ func (s *Service) Send(ctx context.Context, userID, threadID string, in MessageI
 	if err := in.validate(); err != nil {
 		return Message{}, false, err
 	}
+	if in.Card == nil && s.db.Dialect() == db.Postgres {
+		return s.sendText(ctx, userID, threadID, in, via)
+	}
 	th, err := s.member(ctx, s.db, userID, threadID)
 	if err != nil {
 		return Message{}, false, err
@@ -118,8 +121,28 @@ func (s *Service) Send(ctx context.Context, userID, threadID string, in MessageI
 		return m, false, err
 	}
 	s.metrics.sent.WithLabelValues(via).Inc()
-	s.announce(ctx, notices)
+	s.announce(ctx, notices, messageEvent(m))
 	return m, true, nil
+}
+
+// sendText is Send for a text message on PostgreSQL: one statement.
+func (s *Service) sendText(ctx context.Context, userID, threadID string, in MessageInput, via string) (Message, bool, error) {
+	m, notices, replay, err := s.sendTextPostgres(ctx, userID, threadID, in)
+	if _, dup := db.UniqueViolation(err); dup || err == nil && replay {
+		m, err = s.byClientID(ctx, s.db, threadID, userID, in.ClientMsgID)
+		return m, false, err
+	}
+	if err != nil {
+		return Message{}, false, err
+	}
+	s.metrics.sent.WithLabelValues(via).Inc()
+	s.announce(ctx, notices, messageEvent(m))
+	return m, true, nil
+}
+
+// messageEvent is the inbox event of m, without the per-user inbox seq.
+func messageEvent(m Message) *Event {
+	return &Event{Type: EventMessage, ThreadID: m.ThreadID, Message: &m}
 }
 
 func (s *Service) byClientID(ctx context.Context, q db.Querier, threadID, senderID, clientMsgID string) (Message, error) {

@@ -49,7 +49,7 @@ func (s *Service) MarkRead(ctx context.Context, userID, threadID string, seq int
 	if err != nil {
 		return ReadState{}, err
 	}
-	s.announce(ctx, notices)
+	s.announce(ctx, notices, &Event{Type: EventRead, ThreadID: threadID, UserID: userID, ReadSeq: &seq})
 	return st, nil
 }
 

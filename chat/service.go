@@ -103,6 +103,7 @@ type Service struct {
 	now     func() time.Time
 	log     *slog.Logger
 	metrics *metrics
+	hub     *Hub // this node's, set by NewHub: events made here reach its sockets without a read
 }
 
 // NewService returns a Service. now is the clock (time.Now in production).
@@ -125,11 +126,15 @@ type notice struct {
 	seq    int64
 }
 
-// announce tells every node which inboxes grew, in messages of at most
+// announce hands ev (when the caller has it whole) to this node's hub,
+// then tells every node which inboxes grew, in messages of at most
 // bus.MaxMessage bytes: "<publish time in µs> <user>:<seq> …". A failure is
 // logged, not returned: the events are committed, and a node that missed
 // the notice finds them when it reconciles.
-func (s *Service) announce(ctx context.Context, notices []notice) {
+func (s *Service) announce(ctx context.Context, notices []notice, ev *Event) {
+	if ev != nil && s.hub != nil {
+		s.hub.local(notices, ev)
+	}
 	if s.bus == nil || len(notices) == 0 {
 		return
 	}

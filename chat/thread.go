@@ -82,7 +82,7 @@ func (s *Service) Open(ctx context.Context, userID string, in ThreadInput) (Thre
 	if err != nil {
 		return Thread{}, false, err
 	}
-	s.announce(ctx, notices)
+	s.announce(ctx, notices, nil)
 	t, err := s.Thread(ctx, userID, id)
 	return t, created, err
 }
