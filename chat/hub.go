@@ -51,7 +51,7 @@ type Socket struct {
 	UserID string
 	hub    *Hub
 	user   *userSockets
-	out    chan Event
+	out    chan *Event // shared with the user's other sockets here: read only
 	done   chan struct{}
 	once   sync.Once
 	closed sync.Once
@@ -66,7 +66,7 @@ type Socket struct {
 }
 
 // Events are the socket's frames, in inbox order.
-func (s *Socket) Events() <-chan Event { return s.out }
+func (s *Socket) Events() <-chan *Event { return s.out }
 
 // Done is closed when the hub drops the socket (see Reason) or Close is called.
 func (s *Socket) Done() <-chan struct{} { return s.done }
@@ -141,7 +141,7 @@ func (h *Hub) Connect(ctx context.Context, userID string, since *int64) (*Socket
 		h.mu.Unlock()
 		return nil, Hello{}, ErrTooManySockets
 	}
-	s := &Socket{UserID: userID, hub: h, user: u, out: make(chan Event, h.svc.cfg.SocketQueue), done: make(chan struct{})}
+	s := &Socket{UserID: userID, hub: h, user: u, out: make(chan *Event, h.svc.cfg.SocketQueue), done: make(chan struct{})}
 	u.sockets[s] = struct{}{}
 	u.mu.Unlock()
 	h.open.Add(1)
@@ -181,7 +181,8 @@ func (h *Hub) replay(s *Socket, after int64) {
 			s.drop(err)
 			return
 		}
-		for _, e := range events {
+		for i := range events {
+			e := &events[i]
 			select {
 			case s.out <- e:
 				h.svc.metrics.delivered.WithLabelValues(e.Type).Inc()
@@ -218,12 +219,12 @@ func (h *Hub) local(notices []notice, ev *Event) {
 		if u == nil {
 			continue
 		}
-		e := *ev
-		e.Seq = n.seq
+		one := []Event{*ev}
+		one[0].Seq = n.seq
 		u.mu.Lock()
 		for s := range u.sockets {
 			if s.live && !s.waiting.Load() && s.sent == n.seq-1 {
-				h.deal(s, []Event{e})
+				h.deal(s, one)
 			}
 		}
 		u.mu.Unlock()
@@ -339,7 +340,8 @@ func (h *Hub) pump(userID string, u *userSockets) {
 // owner to take an event (Took); one that stays behind for Config.SlowAfter
 // while more is due is dropped by the pump.
 func (h *Hub) deal(s *Socket, events []Event) {
-	for _, e := range events {
+	for i := range events {
+		e := &events[i]
 		if e.Seq <= s.sent {
 			continue
 		}

@@ -220,10 +220,14 @@ func run(clients []*client, st Step, lat *latencies) Result {
 		time.Sleep(20 * time.Millisecond)
 	}
 	d := lat.reset()
+	time.Sleep(2 * time.Second) // the server settles before the next step
+	lat.reset()                 // and stragglers of this step do not count in it
 	slices.Sort(d)
 	res := Result{Rate: st.Rate, Sent: total, Received: len(d), SendFails: int(fails.Load()), Achieved: float64(total) / elapsed.Seconds()}
 	if len(d) > 0 {
-		ms := func(q float64) float64 { return float64(d[min(len(d)-1, int(q*float64(len(d))))].Microseconds()) / 1000 }
+		ms := func(q float64) float64 {
+			return float64(d[min(len(d)-1, int(q*float64(len(d))))].Microseconds()) / 1000
+		}
 		res.P50ms, res.P99ms, res.MaxMs = ms(0.50), ms(0.99), float64(d[len(d)-1].Microseconds())/1000
 	}
 	return res
