@@ -319,8 +319,6 @@ func TestSlowConsumerIsDropped(t *testing.T) {
 		t.Fatalf("slow socket closed with %v (%v), want 1013", code, slow.err)
 	}
 	h.post(bob.Token, th.ID, "last", "the end")
-	all := fast.events(0)
-	_ = all
 	var last frame
 	for last.Message == nil || *last.Message.Body != "the end" {
 		last = fast.next()

@@ -90,9 +90,8 @@ func everyNode(t *testing.T, open Open) {
 		}
 	}
 	for name, in := range map[string]*inbox{"a": inA, "b": inB} {
-		got := in.wait(t, 4)
 		waitFor(t, in, "end", 2)
-		got = in.wait(t, 4)
+		got := in.wait(t, 4)
 		if count(got, "u1:7") != 1 || count(got, "u2:9") != 1 || len(got) != 4 {
 			t.Fatalf("node %s received %q; want u1:7 and u2:9 once each and two ends", name, got)
 		}
