@@ -61,4 +61,5 @@ type Export struct {
 	Following []User    `json:"following"`
 	Followers []User    `json:"followers"`
 	Sessions  []Session `json:"sessions"`
+	Blocks    []User    `json:"blocks"`
 }

@@ -195,6 +195,9 @@ func (s *Service) Export(ctx context.Context, userID string) (Export, error) {
 	if ex.Sessions, err = s.sessions(ctx, userID); err != nil {
 		return Export{}, err
 	}
+	if ex.Blocks, err = s.Blocked(ctx, userID); err != nil {
+		return Export{}, err
+	}
 	return ex, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	_ "embed"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,6 +18,7 @@ import (
 	"github.com/reelmart/reelmart"
 	"github.com/reelmart/reelmart/account"
 	"github.com/reelmart/reelmart/catalog"
+	"github.com/reelmart/reelmart/chat"
 	"github.com/reelmart/reelmart/checkout"
 	"github.com/reelmart/reelmart/feed"
 	"github.com/reelmart/reelmart/feed/engagement"
@@ -48,11 +50,19 @@ type Deps struct {
 	// GET /me/export.
 	Engagement *engagement.Service
 	Feed       *feed.Service // optional: without it the feed's routes answer 503 feed_unavailable
+	Chat       *chat.Service
+	Hub        *chat.Hub // this node's real-time delivery; /ws needs it
 	Checks     []Check
 	Metrics    *prometheus.Registry // the registry /metrics serves; the API adds its HTTP metrics to it
 
 	// Blob, when set, serves signed local-disk object URLs under /blob/.
 	Blob http.Handler
+
+	// PublicURL is where browsers reach the server; a cookie-authenticated
+	// WebSocket must come from its origin (or the request's own host).
+	PublicURL string
+	// SocketRecheck is how often an open socket's session is checked again; default 5 minutes.
+	SocketRecheck time.Duration
 
 	MaxBodyBytes int64 // cap on JSON request bodies; default 1 MiB
 }
@@ -67,7 +77,11 @@ type Server struct {
 	// engagement is nil in servers built without it; its routes then fail as 500.
 	engagement *engagement.Service
 	feed       *feed.Service
+	chat       *chat.Service
+	hub        *chat.Hub
 	checks     []Check
+	origins    []string
+	recheck    time.Duration
 	maxBody    int64
 	engine     *gin.Engine
 }
@@ -76,7 +90,13 @@ type Server struct {
 func New(deps Deps) *Server {
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{log: deps.Log, accounts: deps.Accounts, catalog: deps.Catalog, media: deps.Media, checkout: deps.Checkout,
-		engagement: deps.Engagement, feed: deps.Feed, checks: deps.Checks, maxBody: deps.MaxBodyBytes}
+		engagement: deps.Engagement, feed: deps.Feed, chat: deps.Chat, hub: deps.Hub, checks: deps.Checks, maxBody: deps.MaxBodyBytes, recheck: deps.SocketRecheck}
+	if o := originOf(deps.PublicURL); o != "" {
+		s.origins = append(s.origins, o)
+	}
+	if s.recheck <= 0 {
+		s.recheck = 5 * time.Minute
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -89,6 +109,9 @@ func New(deps Deps) *Server {
 	metrics := newHTTPMetrics(deps.Metrics)
 	if deps.Checkout != nil {
 		deps.Metrics.MustRegister(deps.Checkout.Collectors()...)
+	}
+	if deps.Chat != nil {
+		deps.Metrics.MustRegister(deps.Chat.Collectors()...)
 	}
 
 	e := gin.New()
@@ -127,6 +150,7 @@ func New(deps Deps) *Server {
 	s.checkoutRoutes(v1)
 	s.engagementRoutes(v1)
 	s.feedRoutes(v1)
+	s.chatRoutes(v1)
 
 	// tus uploads stay outside limitBody (a PATCH carries a video chunk) but not outside auth.
 	uploads := e.Group("/api/v1/uploads", s.optionalUser)

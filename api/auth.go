@@ -135,7 +135,11 @@ func (s *Server) me(c *gin.Context) {
 		return
 	}
 	p.Email = u.Email // the owner sees their own email
-	c.JSON(http.StatusOK, p)
+	unread, err := s.unread(c.Request.Context(), u.ID)
+	s.reply(c, http.StatusOK, struct {
+		account.Profile
+		UnreadCount *int64 `json:"unread_count,omitempty"`
+	}{p, unread}, err)
 }
 
 func (s *Server) export(c *gin.Context) {

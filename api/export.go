@@ -4,6 +4,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/reelmart/reelmart/account"
+	"github.com/reelmart/reelmart/chat"
 	"github.com/reelmart/reelmart/feed/engagement"
 )
 
@@ -16,15 +17,19 @@ type engagementExport = engagement.Export
 type fullExport struct {
 	account.Export
 	engagementExport
+	Chat *chat.Export `json:"chat,omitempty"`
 }
 
-// withEngagement adds what engagement keeps about the caller to ex.
+// withEngagement adds what engagement and chat keep about the caller to ex.
 func (s *Server) withEngagement(c *gin.Context, ex account.Export) (fullExport, error) {
 	out := fullExport{Export: ex}
+	var err error
+	if out.Chat, err = s.chatExport(c.Request.Context(), ex.User.ID); err != nil {
+		return out, err
+	}
 	if s.engagement == nil {
 		return out, nil
 	}
-	var err error
 	out.engagementExport, err = s.engagement.Export(c.Request.Context(), ex.User.ID)
 	return out, err
 }

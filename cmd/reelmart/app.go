@@ -19,12 +19,14 @@ import (
 	"github.com/reelmart/reelmart/account"
 	"github.com/reelmart/reelmart/api"
 	"github.com/reelmart/reelmart/catalog"
+	"github.com/reelmart/reelmart/chat"
 	"github.com/reelmart/reelmart/checkout"
 	"github.com/reelmart/reelmart/feed"
 	"github.com/reelmart/reelmart/feed/engagement"
 	"github.com/reelmart/reelmart/media"
 	"github.com/reelmart/reelmart/media/transcode"
 	"github.com/reelmart/reelmart/platform/blob"
+	"github.com/reelmart/reelmart/platform/bus"
 	"github.com/reelmart/reelmart/platform/db"
 	"github.com/reelmart/reelmart/platform/jobs"
 	"github.com/reelmart/reelmart/platform/search"
@@ -49,6 +51,11 @@ type Main struct {
 	// Feed ranks the feed and keeps the videos index.
 	Feed    *feed.Service
 	Metrics *prometheus.Registry
+
+	// Chat is opened by serve only (openChat): workers deliver nothing.
+	Bus  bus.Bus
+	Chat *chat.Service
+	Hub  *chat.Hub
 }
 
 // open connects every backend and builds the services. Any failure is a
@@ -152,11 +159,32 @@ func open(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
 // counters may lag, so a batch that just missed a run still makes it.
 const aggregateEvery = 5 * time.Second
 
+// openChat connects the bus between API nodes — in process on SQLite,
+// LISTEN/NOTIFY on PostgreSQL — and builds chat and this node's hub.
+func (m *Main) openChat(ctx context.Context) error {
+	b, err := openBus(ctx, m.Config, m.DB, m.Log)
+	if err != nil {
+		return err
+	}
+	m.Bus = b
+	m.Chat = chat.NewService(chat.Deps{
+		DB: m.DB, Bus: b, Products: m.Catalog, Shops: m.Catalog, Orders: m.Checkout, Videos: m.Media, Blocks: m.Accounts, Log: m.Log,
+	}, chat.Config{}, time.Now)
+	m.Hub = m.Chat.NewHub()
+	return nil
+}
+
 // transcodeTimeout bounds one sandboxed transcode: a 10-minute 4K upload on two cores fits.
 const transcodeTimeout = 45 * time.Minute
 
 // Close releases every backend that was opened.
 func (m *Main) Close() {
+	if m.Hub != nil {
+		m.Hub.Close()
+	}
+	if m.Bus != nil {
+		_ = m.Bus.Close()
+	}
 	if m.Jobs != nil {
 		_ = m.Jobs.Close()
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -10,6 +11,9 @@ import (
 	"github.com/reelmart/reelmart/platform/blob"
 	"github.com/reelmart/reelmart/platform/blob/local"
 	"github.com/reelmart/reelmart/platform/blob/s3"
+	"github.com/reelmart/reelmart/platform/bus"
+	"github.com/reelmart/reelmart/platform/bus/memory"
+	buspg "github.com/reelmart/reelmart/platform/bus/postgres"
 	"github.com/reelmart/reelmart/platform/db"
 	"github.com/reelmart/reelmart/platform/search"
 	"github.com/reelmart/reelmart/platform/search/bleve"
@@ -25,6 +29,19 @@ type backendError struct {
 
 func (e *backendError) Error() string { return e.variable + ": " + e.err.Error() }
 func (e *backendError) Unwrap() error { return e.err }
+
+// openBus picks the chat bus by database: nodes on one PostgreSQL find
+// each other through it; a SQLite deployment is one node.
+func openBus(ctx context.Context, cfg *Config, d *db.DB, log *slog.Logger) (bus.Bus, error) {
+	if d.Dialect() != db.Postgres {
+		return memory.New(), nil
+	}
+	b, err := buspg.Open(ctx, cfg.DatabaseURL, buspg.Options{Log: log})
+	if err != nil {
+		return nil, &backendError{"REELMART_DATABASE_URL", redact(err)}
+	}
+	return b, nil
+}
 
 func openDB(ctx context.Context, cfg *Config) (*db.DB, error) {
 	d, err := db.Open(ctx, cfg.DatabaseURL, cfg.DataDir)

@@ -38,6 +38,9 @@ func serve(ctx context.Context, cfg *Config, args []string, stdout, stderr io.Wr
 	if err := m.DB.Migrate(ctx, m.Log); err != nil {
 		return startupError(stderr, "serve", &backendError{"REELMART_DATABASE_URL", err})
 	}
+	if err := m.openChat(ctx); err != nil {
+		return startupError(stderr, "serve", err)
+	}
 	handler := api.New(api.Deps{
 		Log:        m.Log,
 		Accounts:   m.Accounts,
@@ -46,6 +49,9 @@ func serve(ctx context.Context, cfg *Config, args []string, stdout, stderr io.Wr
 		Checkout:   m.Checkout,
 		Engagement: m.Engagement,
 		Feed:       m.Feed,
+		Chat:       m.Chat,
+		Hub:        m.Hub,
+		PublicURL:  cfg.PublicURL,
 		Checks:     m.checks(),
 		Metrics:    m.Metrics,
 		Blob:       m.BlobHTTP,
@@ -79,7 +85,10 @@ func serve(ctx context.Context, cfg *Config, args []string, stdout, stderr io.Wr
 		return exitFailure
 	case <-ctx.Done():
 	}
-	m.Log.Info("shutting down: finishing requests in flight")
+	// Sockets first: their clients reconnect to another node while this
+	// one finishes its requests.
+	m.Log.Info("shutting down: closing sockets, finishing requests in flight")
+	m.Hub.Close()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	err = srv.Shutdown(shutdownCtx)
