@@ -59,6 +59,7 @@ lint: vet
 FUZZTIME ?= 30s
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeJSON$$' -fuzztime $(FUZZTIME) ./api
+	$(GO) test -run '^$$' -fuzz '^FuzzStripMetadata$$' -fuzztime $(FUZZTIME) ./platform/imaging
 
 bench: services-up
 	$(WITH_SERVICES) $(GO) test -run '^$$' -bench . -benchmem ./...
