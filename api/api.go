@@ -110,6 +110,7 @@ func New(deps Deps) *Server {
 	v1.GET("/users/:id", s.profile)
 	v1.PUT("/users/:id/follow", s.requireUser, s.follow)
 	v1.DELETE("/users/:id/follow", s.requireUser, s.unfollow)
+	s.profileRoutes(e, v1)
 	s.catalogRoutes(e, v1)
 	s.checkoutRoutes(v1)
 

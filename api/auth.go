@@ -125,16 +125,7 @@ func (s *Server) logout(c *gin.Context) {
 	c.Status(http.StatusNoContent)
 }
 
-func (s *Server) me(c *gin.Context) {
-	u := mustUser(c)
-	p, err := s.accounts.ProfileOf(c.Request.Context(), u, "")
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	p.Email = u.Email // the owner sees their own email
-	c.JSON(http.StatusOK, p)
-}
+func (s *Server) me(c *gin.Context) { s.replyMe(c, mustUser(c), nil) }
 
 func (s *Server) export(c *gin.Context) {
 	ex, err := s.accounts.Export(c.Request.Context(), mustUser(c).ID)

@@ -23,6 +23,7 @@ import (
 	"github.com/reelmart/reelmart/media/transcode"
 	"github.com/reelmart/reelmart/platform/blob"
 	"github.com/reelmart/reelmart/platform/db"
+	"github.com/reelmart/reelmart/platform/imaging"
 	"github.com/reelmart/reelmart/platform/jobs"
 	"github.com/reelmart/reelmart/platform/search"
 )
@@ -59,9 +60,13 @@ func open(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
 		m.Close()
 		return nil, err
 	}
-	m.Accounts = account.NewService(m.DB, account.Config{}, time.Now)
+	// One image processor bounds the decodes of every kind of upload.
+	images := imaging.New(imaging.Limits{})
+	m.Accounts = account.NewService(m.DB, account.Config{
+		Blobs: m.Blob, Images: images, AvatarURLPrefix: cfg.PublicURL + "/api/v1", Log: m.Log,
+	}, time.Now)
 	m.Catalog = catalog.NewService(m.DB, m.Blob, m.Search, catalog.Config{
-		Currency: cfg.Currency, Log: m.Log, ImageURLPrefix: cfg.PublicURL + "/api/v1",
+		Currency: cfg.Currency, Log: m.Log, ImageURLPrefix: cfg.PublicURL + "/api/v1", Images: images,
 	}, time.Now)
 	m.Checkout = checkout.NewService(m.DB, m.Catalog, checkout.Config{Currency: cfg.Currency, Log: m.Log}, time.Now)
 	// The queue needs the handlers before the services that enqueue exist;
@@ -83,6 +88,7 @@ func open(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
 		Jobs:       m.Jobs,
 		Products:   m.Catalog.Pins(),
 		Log:        m.Log,
+		AvatarURL:  m.Accounts.AvatarURL,
 	}, media.Config{StagingDir: filepath.Join(cfg.DataDir, "uploads"), PublicURL: cfg.PublicURL})
 	if err != nil {
 		m.Close()
