@@ -113,6 +113,7 @@ func New(deps Deps) *Server {
 	s.profileRoutes(e, v1)
 	s.catalogRoutes(e, v1)
 	s.checkoutRoutes(v1)
+	v1.GET("/shops/:id/analytics", s.requireUser, s.shopAnalytics)
 
 	// tus uploads stay outside limitBody (a PATCH carries a video chunk) but not outside auth.
 	uploads := e.Group("/api/v1/uploads", s.optionalUser)
