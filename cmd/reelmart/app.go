@@ -56,7 +56,9 @@ func open(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
 		m.Close()
 		return nil, err
 	}
-	if m.Search, err = openSearch(ctx, cfg); err != nil {
+	if cfg.searchDeferred {
+		m.Search = deferredIndex{}
+	} else if m.Search, err = openSearch(ctx, cfg); err != nil {
 		m.Close()
 		return nil, err
 	}
@@ -76,6 +78,10 @@ func open(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
 		MaxAttempts: 3,
 		Timeout:     transcodeTimeout + 5*time.Minute,
 		Handler:     func(ctx context.Context, j jobs.Job) error { return m.Media.TranscodeJob(ctx, j) },
+	}, jobs.Kind{
+		Name:    catalogReindexKind,
+		Timeout: 10 * time.Minute,
+		Handler: func(ctx context.Context, _ jobs.Job) error { _, err := m.Catalog.Reindex(ctx); return err },
 	})
 	if err != nil {
 		m.Close()
@@ -98,6 +104,11 @@ func open(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
 	m.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m, nil
 }
+
+// catalogReindexKind rebuilds the product search index from the database
+// in the process that holds the index: `reelmart seed` enqueues it after
+// writing products with the index deferred.
+const catalogReindexKind = "catalog.reindex"
 
 // transcodeTimeout bounds one sandboxed transcode: a 10-minute 4K upload on two cores fits.
 const transcodeTimeout = 45 * time.Minute

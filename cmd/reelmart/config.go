@@ -21,6 +21,13 @@ type Config struct {
 	PublicURL   string
 	Currency    string
 	Workers     int
+	// Demo is "on" when serve seeds the demo world into an empty database
+	// (make run sets it), "quick" for the same with one-second clips, or "off".
+	Demo string
+
+	// searchDeferred opens no search index: its writes are left to the
+	// processes that run jobs (the seed command, see seed.go).
+	searchDeferred bool
 }
 
 var errHelp = errors.New("help requested")
@@ -36,7 +43,7 @@ type setting struct {
 // flags, and an error naming the variable for any bad value.
 func parseConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer) (*Config, []string, error) {
 	var cfg Config
-	var workers string
+	var workers, demo string
 	settings := []setting{
 		{"addr", "REELMART_ADDR", "127.0.0.1:8080", "listen address", &cfg.Addr},
 		{"data-dir", "REELMART_DATA_DIR", "./data", "data directory for the embedded backends", &cfg.DataDir},
@@ -46,6 +53,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		{"public-url", "REELMART_PUBLIC_URL", "", "URL browsers reach this server at (default http://<addr>)", &cfg.PublicURL},
 		{"currency", "REELMART_CURRENCY", "USD", "ISO 4217 currency code of the deployment", &cfg.Currency},
 		{"workers", "REELMART_WORKERS", "1", "background workers in this process", &workers},
+		{"demo", "REELMART_DEMO", "off", "on: serve seeds the demo world into an empty database (quick: with one-second clips)", &demo},
 	}
 	fs := flag.NewFlagSet("reelmart "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -80,6 +88,11 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		return nil, nil, fmt.Errorf("REELMART_WORKERS: %q is not a whole number from 0 to 64", workers)
 	}
 	cfg.Workers = n
+	switch cfg.Demo = strings.ToLower(demo); cfg.Demo {
+	case "on", "off", "quick":
+	default:
+		return nil, nil, fmt.Errorf("REELMART_DEMO: %q is not on, off or quick", demo)
+	}
 	if err := cfg.validate(); err != nil {
 		return nil, nil, err
 	}

@@ -32,7 +32,9 @@ Commands:
             to scale work out across machines that share the database.
   migrate   Apply pending database migrations and print the schema version.
             "migrate status" prints the version and the pending count only.
-  seed      Load demo content into an empty deployment.
+  seed      Load the demo world (creators, shops, products, videos, orders) and
+            follow its videos until they are ready. Idempotent; works while
+            serve runs. "seed quick" makes one-second clips.
   reindex   Rebuild the search index from the database (the source of truth).
   transcode Internal: one sandboxed FFmpeg job, started by serve and worker.
   help      Show this text, or "reelmart help <command>" for a command's flags.
@@ -49,6 +51,9 @@ the flag of the same name (flags win):
   --public-url    REELMART_PUBLIC_URL    the URL browsers reach this server at (default http://<addr>)
   --currency      REELMART_CURRENCY      ISO 4217 code of the deployment's money (default USD)
   --workers       REELMART_WORKERS       background workers in this process (default 1)
+  --demo          REELMART_DEMO          on: serve seeds the demo world into an empty database;
+                                         quick: the same with one-second clips (default off;
+                                         make run turns it on)
 
 A bad value or an unreachable backend stops the command with one line naming
 the variable and the cause, and exit code 2.
