@@ -13,13 +13,15 @@ import (
 	"github.com/reelmart/reelmart/internal/browsertest"
 	"github.com/reelmart/reelmart/internal/demo"
 	"github.com/reelmart/reelmart/platform/db"
+	"github.com/reelmart/reelmart/platform/db/dbtest"
+	"github.com/reelmart/reelmart/platform/testenv"
 )
 
 // seedCounts reads what the demo left in the data dir's database, through
 // a connection of the test's own beside the running server's.
-func seedCounts(t *testing.T, dataDir string) string {
+func seedCounts(t *testing.T, dbURL, dataDir string) string {
 	t.Helper()
-	d, err := db.Open(context.Background(), "", dataDir)
+	d, err := db.Open(context.Background(), dbURL, dataDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,22 +50,45 @@ func signIn(t *testing.T, base, handle string) string {
 	return s.Token
 }
 
-// `reelmart seed` beside a running serve on the embedded defaults: it must
-// not touch the Bleve folder serve holds, yet its products become
-// searchable (serve runs the reindex job it queues) and its videos ready
-// (serve transcodes them); a second run changes nothing.
+// `reelmart seed` beside a running serve, on each deployment: on the
+// embedded defaults it must not touch the Bleve folder serve holds, yet
+// its products become searchable (serve runs the reindex job it queues)
+// and its videos ready (serve transcodes them); a second run changes nothing.
 func TestSeedBesideRunningServe(t *testing.T) {
 	t.Setenv("REELMART_TEST_RUN_MAIN", "1") // the sandbox re-runs this binary as `reelmart transcode`
-	dir := t.TempDir()
-	base, stop := serveUntilReady(t, map[string]string{"REELMART_DATA_DIR": dir})
-	defer stop()
-	env := []string{"REELMART_DATA_DIR=" + dir, "REELMART_ADDR=" + strings.TrimPrefix(base, "http://")}
+	for _, tc := range []struct {
+		name string
+		env  func(t *testing.T) map[string]string
+	}{
+		{"embedded", func(t *testing.T) map[string]string { return map[string]string{} }},
+		{"scale-out", func(t *testing.T) map[string]string {
+			return map[string]string{
+				"REELMART_DATABASE_URL": dbtest.PostgresURL(t),
+				"REELMART_BLOB_URL":     testenv.S3(t),
+				"REELMART_SEARCH_URL":   testenv.Elastic(t),
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := tc.env(t)
+			cfg["REELMART_DATA_DIR"] = t.TempDir()
+			base, stop := serveUntilReady(t, cfg)
+			defer stop()
+			var env []string
+			for k, v := range cfg {
+				env = append(env, k+"="+v)
+			}
+			seedBesideServe(t, base, env, cfg["REELMART_DATABASE_URL"], cfg["REELMART_DATA_DIR"])
+		})
+	}
+}
 
+func seedBesideServe(t *testing.T, base string, env []string, dbURL, dir string) {
 	out, errOut, code := runMain(t, env, "seed", "quick")
 	if code != 0 || !strings.Contains(out, fmt.Sprintf("videos %d/%d ready", 14, 14)) || !strings.Contains(out, "seed: done") {
 		t.Fatalf("seed: exit %d\n%s\n%s", code, out, errOut)
 	}
-	first := seedCounts(t, dir)
+	first := seedCounts(t, dbURL, dir)
 	if want := "users=8 shops=6 products=17"; !strings.HasPrefix(first, want) {
 		t.Fatalf("after seeding: %s, want %s…", first, want)
 	}
@@ -97,7 +122,7 @@ func TestSeedBesideRunningServe(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "seed: 0 made") {
 		t.Fatalf("second seed: exit %d\n%s\n%s", code, out, errOut)
 	}
-	if again := seedCounts(t, dir); again != first {
+	if again := seedCounts(t, dbURL, dir); again != first {
 		t.Fatalf("a second seed changed the data: %s, was %s", again, first)
 	}
 }
