@@ -172,6 +172,7 @@ func TestFirstRunSeedsAndPlays(t *testing.T) {
 		time.Sleep(250 * time.Millisecond)
 	}
 	t.Logf("first demo video ready %s after serve started", time.Since(start).Round(100*time.Millisecond))
+	call(t, "GET", base+"/api/v1/me", token, "", &me) // the avatar is set after the account is made
 	if len(first.Products) != 2 || first.Products[0].Title != "Linen apron" || first.Creator.AvatarURL == nil || me.AvatarURL == nil {
 		t.Fatalf("first video: %+v", first)
 	}
