@@ -13,7 +13,7 @@ WITH_SERVICES := eval "$$(scripts/services.sh env)" &&
 all: build
 
 help:
-	@echo "make run            build and serve on the embedded defaults (SQLite, local disk, Bleve) at http://127.0.0.1:8080"
+	@echo "make run            build and serve on the embedded defaults (SQLite, local disk, Bleve) at http://127.0.0.1:8080, with demo content"
 	@echo "make test           install what is missing, start PostgreSQL, MinIO and Elasticsearch, vet, run every test"
 	@echo "make build          write $(BIN)"
 	@echo "make services-up    start the test servers (scripts/services.sh up); services-down stops them"
@@ -28,9 +28,10 @@ deps:
 build: deps
 	$(GO) build -trimpath -o $(BIN) ./cmd/reelmart
 
-# The embedded defaults open nothing external: data lives in ./data.
+# The embedded defaults open nothing external: data lives in ./data. An
+# empty database gets the demo world (REELMART_DEMO=off to start empty).
 run: build
-	./$(BIN) serve
+	REELMART_DEMO=$${REELMART_DEMO:-on} ./$(BIN) serve
 
 services-up:
 	scripts/services.sh up
@@ -59,6 +60,7 @@ lint: vet
 FUZZTIME ?= 30s
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeJSON$$' -fuzztime $(FUZZTIME) ./api
+	$(GO) test -run '^$$' -fuzz '^FuzzStripMetadata$$' -fuzztime $(FUZZTIME) ./platform/imaging
 
 bench: services-up
 	$(WITH_SERVICES) $(GO) test -run '^$$' -bench . -benchmem ./...

@@ -6,12 +6,15 @@ import (
 	"time"
 )
 
-// User is a registered person. Email is private to the user.
+// User is a registered person. Email is private to the user. AvatarURL is
+// nil for a user without an avatar.
 type User struct {
 	ID          string    `json:"id"`
 	Email       string    `json:"email,omitempty"`
 	Handle      string    `json:"handle"`
 	DisplayName string    `json:"display_name"`
+	Bio         string    `json:"bio"`
+	AvatarURL   *string   `json:"avatar_url"`
 	CreatedAt   time.Time `json:"created_at"`
 }
 
@@ -36,6 +39,12 @@ type Registration struct {
 	Password    string `json:"password"`
 	Handle      string `json:"handle"`
 	DisplayName string `json:"display_name"`
+}
+
+// ProfilePatch is the input of UpdateProfile: nil fields are left as they are.
+type ProfilePatch struct {
+	DisplayName *string `json:"display_name"`
+	Bio         *string `json:"bio"`
 }
 
 // Client describes where a request came from, for throttling and the session list.

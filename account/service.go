@@ -5,11 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/reelmart/reelmart"
+	"github.com/reelmart/reelmart/platform/blob"
 	"github.com/reelmart/reelmart/platform/db"
+	"github.com/reelmart/reelmart/platform/imaging"
 )
 
 // Config holds the account rules that an operator may tune.
@@ -28,6 +31,20 @@ type Config struct {
 	// Erasers remove what other domains keep about a user when the account
 	// is deleted (likes, comments, watch history, …).
 	Erasers []Eraser
+
+	// Avatars are stored in Blobs (nil: avatars cannot be set) after Images
+	// has checked and cleaned them (nil: a processor of the service's own).
+	Blobs  blob.Store
+	Images *imaging.Processor
+	// AvatarURLPrefix is put before "/users/<id>/avatars/<avatar id>/<variant>"
+	// to make the URLs of avatars. Default "/api/v1", where the API serves them.
+	AvatarURLPrefix string
+	// AvatarSize is the side of the square copy of an avatar; default 320.
+	AvatarSize int
+
+	// Log receives failures that do not fail the request, such as an old
+	// avatar file that could not be deleted.
+	Log *slog.Logger
 }
 
 // Eraser removes what another domain keeps about userID inside tx. It must
@@ -51,6 +68,18 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Hasher == nil {
 		c.Hasher = NewHasher(DefaultHashParams)
+	}
+	if c.Images == nil {
+		c.Images = imaging.New(imaging.Limits{})
+	}
+	if c.AvatarURLPrefix == "" {
+		c.AvatarURLPrefix = "/api/v1"
+	}
+	if c.AvatarSize <= 0 {
+		c.AvatarSize = 320
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
 	}
 	return c
 }
@@ -120,15 +149,39 @@ func (s *Service) User(ctx context.Context, id string) (User, error) {
 }
 
 func (s *Service) userBy(ctx context.Context, q db.Querier, column, value string) (User, error) {
-	var u User
-	err := q.QueryRowContext(ctx, `SELECT id, email, handle, display_name, created_at FROM users WHERE `+column+` = $1`, value).
-		Scan(&u.ID, &u.Email, &u.Handle, &u.DisplayName, &u.CreatedAt)
+	u, err := s.scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns("")+` FROM users WHERE `+column+` = $1`, value))
 	if errors.Is(err, db.ErrNoRows) {
 		return User{}, ErrUserNotFound
 	}
 	if err != nil {
 		return User{}, fmt.Errorf("account: load user by %s: %w", column, err)
 	}
+	return u, nil
+}
+
+// UserByHandle returns the user with handle (any case, with or without a
+// leading @), email included, or ErrUserNotFound.
+func (s *Service) UserByHandle(ctx context.Context, handle string) (User, error) {
+	return s.userBy(ctx, s.db, "handle", strings.ToLower(strings.TrimPrefix(strings.TrimSpace(handle), "@")))
+}
+
+// userColumns lists the columns scanUser reads, each prefixed with table
+// (an alias and a dot, or "").
+func userColumns(table string) string {
+	return table + "id, " + table + "email, " + table + "handle, " + table + "display_name, " + table + "bio, COALESCE(" +
+		table + "avatar_id, ''), " + table + "created_at"
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+// scanUser reads the userColumns of one row, then extra columns into extra.
+func (s *Service) scanUser(row scanner, extra ...any) (User, error) {
+	var u User
+	var avatarID string
+	if err := row.Scan(append([]any{&u.ID, &u.Email, &u.Handle, &u.DisplayName, &u.Bio, &avatarID, &u.CreatedAt}, extra...)...); err != nil {
+		return User{}, err
+	}
+	u.AvatarURL = s.AvatarURL(u.ID, avatarID)
 	u.CreatedAt = u.CreatedAt.UTC()
 	return u, nil
 }
@@ -156,9 +209,13 @@ func (s *Service) Delete(ctx context.Context, userID, password string) error {
 	if err := s.erase(ctx, userID); err != nil {
 		return err
 	}
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM users WHERE id = $1`, userID); err != nil {
+	var keys avatarKeys
+	err = s.db.QueryRowContext(ctx, `DELETE FROM users WHERE id = $1 RETURNING COALESCE(avatar_original_key, ''), COALESCE(avatar_display_key, '')`,
+		userID).Scan(&keys.original, &keys.display)
+	if err != nil && !errors.Is(err, db.ErrNoRows) {
 		return fmt.Errorf("account: delete user: %w", err)
 	}
+	s.deleteAvatarFiles(ctx, keys)
 	return nil
 }
 
@@ -184,11 +241,11 @@ func (s *Service) Export(ctx context.Context, userID string) (Export, error) {
 		return Export{}, err
 	}
 	ex := Export{User: u}
-	if ex.Following, err = s.listUsers(ctx, `SELECT u.id, u.handle, u.display_name, u.created_at FROM follows f
+	if ex.Following, err = s.listUsers(ctx, `SELECT `+userColumns("u.")+` FROM follows f
 		JOIN users u ON u.id = f.followee_id WHERE f.follower_id = $1 ORDER BY f.created_at`, userID); err != nil {
 		return Export{}, err
 	}
-	if ex.Followers, err = s.listUsers(ctx, `SELECT u.id, u.handle, u.display_name, u.created_at FROM follows f
+	if ex.Followers, err = s.listUsers(ctx, `SELECT `+userColumns("u.")+` FROM follows f
 		JOIN users u ON u.id = f.follower_id WHERE f.followee_id = $1 ORDER BY f.created_at`, userID); err != nil {
 		return Export{}, err
 	}
@@ -209,12 +266,11 @@ func (s *Service) listUsers(ctx context.Context, query string, args ...any) ([]U
 	defer rows.Close()
 	users := []User{}
 	for rows.Next() {
-		var u User
-		if err := rows.Scan(&u.ID, &u.Handle, &u.DisplayName, &u.CreatedAt); err != nil {
+		u, err := s.scanUser(rows)
+		if err != nil {
 			return nil, fmt.Errorf("account: scan user: %w", err)
 		}
-		u.CreatedAt = u.CreatedAt.UTC()
-		users = append(users, u)
+		users = append(users, u.Public())
 	}
 	return users, rows.Err()
 }

@@ -71,10 +71,8 @@ func (s *Service) Login(ctx context.Context, email, password string, client Clie
 	if err := s.checkThrottle(ctx, emailKey, s.cfg.MaxFailuresPerEmail); err != nil {
 		return User{}, Session{}, err
 	}
-	var u User
 	var hash string
-	err := s.db.QueryRowContext(ctx, `SELECT id, email, handle, display_name, created_at, password_hash FROM users WHERE email_norm = $1`, email).
-		Scan(&u.ID, &u.Email, &u.Handle, &u.DisplayName, &u.CreatedAt, &hash)
+	u, err := s.scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns("")+`, password_hash FROM users WHERE email_norm = $1`, email), &hash)
 	if err != nil && !errors.Is(err, db.ErrNoRows) {
 		return User{}, Session{}, fmt.Errorf("account: load user for login: %w", err)
 	}
@@ -95,7 +93,6 @@ func (s *Service) Login(ctx context.Context, email, password string, client Clie
 	if err != nil {
 		return User{}, Session{}, err
 	}
-	u.CreatedAt = u.CreatedAt.UTC()
 	return u, sess, nil
 }
 
@@ -114,11 +111,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (User, error) 
 	if !strings.HasPrefix(token, tokenPrefix) || len(token) > 128 {
 		return User{}, ErrInvalidToken
 	}
-	var u User
 	var expires time.Time
-	err := s.db.QueryRowContext(ctx, `SELECT u.id, u.email, u.handle, u.display_name, u.created_at, s.expires_at
-		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`, hashToken(token)).
-		Scan(&u.ID, &u.Email, &u.Handle, &u.DisplayName, &u.CreatedAt, &expires)
+	u, err := s.scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns("u.")+`, s.expires_at
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`, hashToken(token)), &expires)
 	if errors.Is(err, db.ErrNoRows) {
 		return User{}, ErrInvalidToken
 	}
@@ -128,7 +123,6 @@ func (s *Service) Authenticate(ctx context.Context, token string) (User, error) 
 	if !s.now().Before(expires) {
 		return User{}, ErrSessionExpired
 	}
-	u.CreatedAt = u.CreatedAt.UTC()
 	return u, nil
 }
 

@@ -146,11 +146,13 @@ func New(deps Deps) *Server {
 	v1.GET("/users/:id", s.profile)
 	v1.PUT("/users/:id/follow", s.requireUser, s.follow)
 	v1.DELETE("/users/:id/follow", s.requireUser, s.unfollow)
+	s.profileRoutes(e, v1)
 	s.catalogRoutes(e, v1)
 	s.checkoutRoutes(v1)
 	s.engagementRoutes(v1)
 	s.feedRoutes(v1)
 	s.chatRoutes(v1)
+	v1.GET("/shops/:id/analytics", s.requireUser, s.shopAnalytics)
 
 	// tus uploads stay outside limitBody (a PATCH carries a video chunk) but not outside auth.
 	uploads := e.Group("/api/v1/uploads", s.optionalUser)

@@ -127,20 +127,7 @@ func (s *Server) logout(c *gin.Context) {
 	c.Status(http.StatusNoContent)
 }
 
-func (s *Server) me(c *gin.Context) {
-	u := mustUser(c)
-	p, err := s.accounts.ProfileOf(c.Request.Context(), u, "")
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	p.Email = u.Email // the owner sees their own email
-	unread, err := s.unread(c.Request.Context(), u.ID)
-	s.reply(c, http.StatusOK, struct {
-		account.Profile
-		UnreadCount *int64 `json:"unread_count,omitempty"`
-	}{p, unread}, err)
-}
+func (s *Server) me(c *gin.Context) { s.replyMe(c, mustUser(c), nil) }
 
 func (s *Server) export(c *gin.Context) {
 	ex, err := s.accounts.Export(c.Request.Context(), mustUser(c).ID)

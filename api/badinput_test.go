@@ -98,11 +98,11 @@ func TestUnknownRouteAndMethod(t *testing.T) {
 	if r.StatusCode != 404 || r.problem(t).Code != "route_not_found" {
 		t.Fatalf("unknown route: %d %s", r.StatusCode, r.body)
 	}
-	r = h.send(req{method: "PATCH", path: "/api/v1/me"})
+	r = h.send(req{method: "PUT", path: "/api/v1/me"})
 	if r.StatusCode != 405 || r.problem(t).Code != "method_not_allowed" {
 		t.Fatalf("wrong method: %d %s", r.StatusCode, r.body)
 	}
-	if allow := r.Header.Get("Allow"); !strings.Contains(allow, "GET") || !strings.Contains(allow, "DELETE") {
+	if allow := r.Header.Get("Allow"); !strings.Contains(allow, "GET") || !strings.Contains(allow, "PATCH") || !strings.Contains(allow, "DELETE") {
 		t.Fatalf("405 Allow header = %q", allow)
 	}
 }

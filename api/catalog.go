@@ -30,7 +30,7 @@ func (s *Server) catalogRoutes(e *gin.Engine, v1 *gin.RouterGroup) {
 	v1.GET("/search", s.search)
 	v1.GET("/users/:id/showcase", s.showcase)
 
-	uploads := e.Group("/api/v1", s.limitImageBody, s.optionalUser)
+	uploads := e.Group("/api/v1", limitImageBody(s.catalog.MaxImageBytes), s.optionalUser)
 	uploads.POST("/products/:id/images", s.requireUser, s.addImage)
 }
 

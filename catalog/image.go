@@ -6,14 +6,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"image"
-	"image/jpeg"
-	"image/png"
 	"io"
 	"slices"
-
-	"golang.org/x/image/draw"
-	_ "golang.org/x/image/webp" // registers WebP with image.Decode
 
 	"github.com/reelmart/reelmart"
 	"github.com/reelmart/reelmart/platform/blob"
@@ -26,14 +20,6 @@ const (
 	VariantDisplay  = "display"  // resized to Config.DisplaySize, JPEG or PNG
 )
 
-// accepted maps the formats image.Decode names to their content type and
-// file extension. Other registered decoders (GIF, BMP…) are refused.
-var accepted = map[string][2]string{
-	"jpeg": {"image/jpeg", "jpg"},
-	"png":  {"image/png", "png"},
-	"webp": {"image/webp", "webp"},
-}
-
 func (s *Service) imageURL(productID, imageID, variant string) string {
 	return s.cfg.ImageURLPrefix + "/products/" + productID + "/images/" + imageID + "/" + variant
 }
@@ -45,11 +31,11 @@ func imageKey(productID, imageID, name string) string {
 // AddImage stores the image read from r as the last image of the product
 // with productID, for its shop's owner. The file must decode as JPEG, PNG or
 // WebP (whatever its name or declared type); the original, without its
-// metadata and turned upright (prepareOriginal), and a copy whose longest
-// side is at most Config.DisplaySize are stored. It returns
+// metadata and turned upright, and a copy whose longest side is at most
+// Config.DisplaySize are stored (see platform/imaging). It returns
 // ErrProductNotFound, ErrNotShopOwner, ErrProductArchived, ErrImageTooLarge
-// for a file over Config.MaxImageBytes, ErrInvalidImage,
-// ErrImageTooManyPx, or ErrTooManyImages.
+// for a file over the size limit, ErrInvalidImage, ErrImageTooManyPx, or
+// ErrTooManyImages.
 func (s *Service) AddImage(ctx context.Context, userID, productID string, r io.Reader) (Image, error) {
 	row, err := s.productForOwner(ctx, s.db, userID, productID)
 	if err != nil {
@@ -58,39 +44,23 @@ func (s *Service) AddImage(ctx context.Context, userID, productID string, r io.R
 	if row.status == StatusArchived {
 		return Image{}, ErrProductArchived
 	}
-	raw, err := io.ReadAll(io.LimitReader(r, s.cfg.MaxImageBytes+1))
-	if err != nil {
-		return Image{}, fmt.Errorf("catalog: read image: %w", err)
-	}
-	if int64(len(raw)) > s.cfg.MaxImageBytes {
-		return Image{}, ErrImageTooLarge
-	}
-	img, format, err := s.decodeImage(ctx, raw)
+	up, err := s.cfg.Images.Decode(ctx, r)
 	if err != nil {
 		return Image{}, err
 	}
-	orig, err := prepareOriginal(img, raw, format)
+	orig := up.Original()
+	display, err := up.Fit(s.cfg.DisplaySize)
 	if err != nil {
 		return Image{}, err
 	}
-	display, displayType, displayExt := s.displayCopy(img, orig.orientation)
 	// Width and height are as the image is seen, after its EXIF turn.
-	b := img.Bounds()
-	im := Image{ID: reelmart.NewID(), Width: b.Dx(), Height: b.Dy(), CreatedAt: s.now()}
-	if swapsSides(orig.orientation) {
-		im.Width, im.Height = im.Height, im.Width
-	}
-	dispBounds := display.Bounds()
-	origKey := imageKey(productID, im.ID, "original."+orig.ext)
-	dispKey := imageKey(productID, im.ID, "display."+displayExt)
-	var dispBuf bytes.Buffer
-	if err := encode(&dispBuf, display, displayType); err != nil {
-		return Image{}, err
-	}
-	if err := s.blobs.Put(ctx, origKey, bytes.NewReader(orig.data), int64(len(orig.data)), orig.contentType); err != nil {
+	im := Image{ID: reelmart.NewID(), Width: orig.Width, Height: orig.Height, CreatedAt: s.now()}
+	origKey := imageKey(productID, im.ID, "original."+orig.Ext)
+	dispKey := imageKey(productID, im.ID, "display."+display.Ext)
+	if err := s.blobs.Put(ctx, origKey, bytes.NewReader(orig.Data), int64(len(orig.Data)), orig.ContentType); err != nil {
 		return Image{}, fmt.Errorf("catalog: store image: %w", err)
 	}
-	if err := s.blobs.Put(ctx, dispKey, &dispBuf, int64(dispBuf.Len()), displayType); err != nil {
+	if err := s.blobs.Put(ctx, dispKey, bytes.NewReader(display.Data), int64(len(display.Data)), display.ContentType); err != nil {
 		s.deleteBlobs(ctx, origKey)
 		return Image{}, fmt.Errorf("catalog: store resized image: %w", err)
 	}
@@ -115,8 +85,8 @@ func (s *Service) AddImage(ctx context.Context, userID, productID string, r io.R
 		_, err = tx.ExecContext(ctx, `INSERT INTO product_images (id, product_id, position, original_key, original_type, original_bytes,
 			width, height, display_key, display_type, display_width, display_height, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-			im.ID, productID, im.Position, origKey, orig.contentType, len(orig.data), im.Width, im.Height,
-			dispKey, displayType, dispBounds.Dx(), dispBounds.Dy(), im.CreatedAt)
+			im.ID, productID, im.Position, origKey, orig.ContentType, len(orig.Data), im.Width, im.Height,
+			dispKey, display.ContentType, display.Width, display.Height, im.CreatedAt)
 		if err != nil {
 			return fmt.Errorf("catalog: insert image: %w", err)
 		}
@@ -129,71 +99,6 @@ func (s *Service) AddImage(ctx context.Context, userID, productID string, r io.R
 	im.URL = s.imageURL(productID, im.ID, VariantDisplay)
 	im.OriginalURL = s.imageURL(productID, im.ID, VariantOriginal)
 	return im, nil
-}
-
-// decodeImage checks the header (format, then size, so a small file that
-// claims 100k×100k pixels is refused before memory is spent on it) and then
-// decodes the whole image, which proves the file is what it says.
-func (s *Service) decodeImage(ctx context.Context, raw []byte) (image.Image, string, error) {
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(raw))
-	if err != nil || accepted[format][0] == "" {
-		return nil, "", ErrInvalidImage
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil, "", ErrInvalidImage
-	}
-	if int64(cfg.Width)*int64(cfg.Height) > int64(s.cfg.MaxImagePixels) {
-		return nil, "", ErrImageTooManyPx
-	}
-	select {
-	case s.decode <- struct{}{}:
-		defer func() { <-s.decode }()
-	case <-ctx.Done():
-		return nil, "", ctx.Err()
-	}
-	img, _, err := image.Decode(bytes.NewReader(raw))
-	if err != nil {
-		return nil, "", ErrInvalidImage
-	}
-	return img, format, nil
-}
-
-// displayCopy scales img so its longest side is at most DisplaySize,
-// keeping the aspect ratio and never enlarging, then turns it upright as
-// EXIF orientation says. The copy is PNG when the image has transparency,
-// JPEG otherwise.
-func (s *Service) displayCopy(img image.Image, orientation int) (image.Image, string, string) {
-	b := img.Bounds()
-	w, h := b.Dx(), b.Dy()
-	if long := max(w, h); long > s.cfg.DisplaySize {
-		w = max(1, (w*s.cfg.DisplaySize+long/2)/long)
-		h = max(1, (h*s.cfg.DisplaySize+long/2)/long)
-	}
-	opaque := isOpaque(img)
-	dst := image.NewRGBA(image.Rect(0, 0, w, h))
-	if w == b.Dx() && h == b.Dy() {
-		draw.Draw(dst, dst.Bounds(), img, b.Min, draw.Src)
-	} else {
-		draw.CatmullRom.Scale(dst, dst.Bounds(), img, b, draw.Src, nil)
-	}
-	dst = orient(dst, orientation)
-	if opaque {
-		return dst, "image/jpeg", "jpg"
-	}
-	return dst, "image/png", "png"
-}
-
-func encode(w io.Writer, img image.Image, contentType string) error {
-	var err error
-	if contentType == "image/png" {
-		err = png.Encode(w, img)
-	} else {
-		err = jpeg.Encode(w, img, &jpeg.Options{Quality: 85})
-	}
-	if err != nil {
-		return fmt.Errorf("catalog: encode resized image: %w", err)
-	}
-	return nil
 }
 
 // deleteBlobs removes objects that are no longer referenced, logging

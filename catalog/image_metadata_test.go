@@ -221,7 +221,7 @@ func TestImageMetadataStripped(t *testing.T) {
 	}
 	check("turned png", upload(pngWithMetadata(plainPNG, 8)), "image/png", 200, 300)
 
-	plainWebP := readFile(t, "testdata/large.webp")
+	plainWebP := readFile(t, "../platform/imaging/testdata/large.webp")
 	orig = check("webp", upload(webpWithMetadata(plainWebP, 600, 400, 1)), "image/webp", 600, 400)
 	if !bytes.Contains(orig, plainWebP[12:]) {
 		t.Errorf("webp original lost its VP8 chunk")

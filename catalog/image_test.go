@@ -137,7 +137,7 @@ func testImages(t *testing.T, e *env) {
 		t.Fatalf("tall png display: %s %v (position %d)", f, size, tall.Position)
 	}
 	// WebP is decoded, not trusted; a small one is not enlarged.
-	webp, err := e.svc.AddImage(ctx, ana, p.ID, bytes.NewReader(readFile(t, "testdata/large.webp")))
+	webp, err := e.svc.AddImage(ctx, ana, p.ID, bytes.NewReader(readFile(t, "../platform/imaging/testdata/large.webp")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func testImages(t *testing.T, e *env) {
 	if f, _, info := stored(t, e, p.ID, webp.ID, catalog.VariantOriginal); f != "webp" || info.ContentType != "image/webp" {
 		t.Fatalf("webp original: %s %s", f, info.ContentType)
 	}
-	alpha, err := e.svc.AddImage(ctx, ana, p.ID, bytes.NewReader(readFile(t, "testdata/alpha.webp")))
+	alpha, err := e.svc.AddImage(ctx, ana, p.ID, bytes.NewReader(readFile(t, "../platform/imaging/testdata/alpha.webp")))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,13 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime"
 	"sync"
 	"time"
 
 	"github.com/reelmart/reelmart"
 	"github.com/reelmart/reelmart/platform/blob"
 	"github.com/reelmart/reelmart/platform/db"
+	"github.com/reelmart/reelmart/platform/imaging"
 	"github.com/reelmart/reelmart/platform/search"
 )
 
@@ -21,8 +21,13 @@ type Config struct {
 	// Currency is the ISO 4217 code of every price in this deployment (required).
 	Currency string
 
-	MaxImageBytes       int64 // largest accepted image file; default 10 MiB
-	MaxImagePixels      int   // largest accepted width×height; default 40 megapixels
+	// Images decodes uploads. Nil means a processor of the catalog's own
+	// with MaxImageBytes and MaxImagePixels; the process shares one so that
+	// every kind of upload counts against the same decode slots.
+	Images *imaging.Processor
+
+	MaxImageBytes       int64 // largest accepted image file when Images is nil; default 10 MiB
+	MaxImagePixels      int   // largest accepted width×height when Images is nil; default 40 megapixels
 	MaxImagesPerProduct int   // default 20
 	DisplaySize         int   // longest side of the resized copy; default 800
 
@@ -46,11 +51,8 @@ type Config struct {
 }
 
 func (c Config) withDefaults() Config {
-	if c.MaxImageBytes <= 0 {
-		c.MaxImageBytes = 10 << 20
-	}
-	if c.MaxImagePixels <= 0 {
-		c.MaxImagePixels = 40_000_000
+	if c.Images == nil {
+		c.Images = imaging.New(imaging.Limits{MaxBytes: c.MaxImageBytes, MaxPixels: c.MaxImagePixels})
 	}
 	if c.MaxImagesPerProduct <= 0 {
 		c.MaxImagesPerProduct = 20
@@ -70,12 +72,11 @@ func (c Config) withDefaults() Config {
 // Service manages shops, products, stock and images, and keeps the product
 // search index in step with the database.
 type Service struct {
-	db     *db.DB
-	blobs  blob.Store
-	index  search.Index
-	cfg    Config
-	now    func() time.Time
-	decode chan struct{} // bounds concurrent image decodes: each may hold MaxImagePixels×4 bytes
+	db    *db.DB
+	blobs blob.Store
+	index search.Index
+	cfg   Config
+	now   func() time.Time
 
 	ensureMu sync.Mutex
 	ensured  bool
@@ -93,14 +94,13 @@ func NewService(d *db.DB, blobs blob.Store, index search.Index, cfg Config, now 
 	}
 	return &Service{
 		db: d, blobs: blobs, index: index, cfg: cfg.withDefaults(),
-		now:    func() time.Time { return now().UTC().Truncate(time.Microsecond) },
-		decode: make(chan struct{}, max(1, runtime.GOMAXPROCS(0))),
+		now: func() time.Time { return now().UTC().Truncate(time.Microsecond) },
 	}
 }
 
 // MaxImageBytes is the largest image file AddImage accepts, so the HTTP
 // layer can size its body limit for uploads.
-func (s *Service) MaxImageBytes() int64 { return s.cfg.MaxImageBytes }
+func (s *Service) MaxImageBytes() int64 { return s.cfg.Images.MaxBytes() }
 
 // Errors with stable codes that clients can act on.
 var (
@@ -115,9 +115,9 @@ var (
 		Message: "the stock cannot be set below the quantity reserved by pending orders"}
 	ErrTooManyImages  = &reelmart.Error{Kind: reelmart.KindConflict, Code: "too_many_images", Message: "the product has as many images as it may have"}
 	ErrSKUCodeTaken   = &reelmart.Error{Kind: reelmart.KindConflict, Code: "sku_code_taken", Message: "another SKU of this product has this code"}
-	ErrInvalidImage   = &reelmart.Error{Kind: reelmart.KindInvalid, Code: "invalid_image", Message: "the file is not a JPEG, PNG or WebP image that can be decoded"}
-	ErrImageTooLarge  = &reelmart.Error{Kind: reelmart.KindTooLarge, Code: "image_too_large", Message: "the image file is larger than the limit"}
-	ErrImageTooManyPx = &reelmart.Error{Kind: reelmart.KindInvalid, Code: "image_dimensions_too_large", Message: "the image has more pixels than the limit"}
+	ErrInvalidImage   = imaging.ErrInvalid
+	ErrImageTooLarge  = imaging.ErrTooLarge
+	ErrImageTooManyPx = imaging.ErrTooManyPixels
 )
 
 // owned checks that userID owns the shop with shopID. It returns

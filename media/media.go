@@ -62,11 +62,13 @@ type Rendition struct {
 	Codecs    string `json:"codecs"`
 }
 
-// Creator is the public face of the user who published a video.
+// Creator is the public face of the user who published a video. AvatarURL
+// is nil for a creator without an avatar.
 type Creator struct {
-	ID          string `json:"id"`
-	Handle      string `json:"handle"`
-	DisplayName string `json:"display_name"`
+	ID          string  `json:"id"`
+	Handle      string  `json:"handle"`
+	DisplayName string  `json:"display_name"`
+	AvatarURL   *string `json:"avatar_url"`
 }
 
 // ProductLink asks for a product to be pinned to a video, optionally to the

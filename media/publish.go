@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/reelmart/reelmart"
 	"github.com/reelmart/reelmart/media/transcode"
@@ -121,4 +123,57 @@ func (s *Service) insertVideo(ctx context.Context, q execer, creatorID string, v
 		return fmt.Errorf("media: insert video: %w", err)
 	}
 	return nil
+}
+
+// PublishFile publishes the local file at path as creatorID's video, as
+// if it had been uploaded over tus: the file is copied into the staging
+// area as a finished upload (counting against the creator's quota) and
+// published with in (whose UploadID is ignored), so the same probe,
+// checks and transcode job follow. Demo content is published this way.
+// It returns what Publish returns, ErrUploadTooLarge,
+// ErrUploadQuotaExceeded, or an error reading path.
+func (s *Service) PublishFile(ctx context.Context, creatorID, path string, in NewVideo) (Video, error) {
+	src, err := os.Open(path)
+	if err != nil {
+		return Video{}, fmt.Errorf("media: publish file: %w", err)
+	}
+	defer src.Close()
+	fi, err := src.Stat()
+	if err != nil {
+		return Video{}, fmt.Errorf("media: publish file: %w", err)
+	}
+	id := reelmart.NewID()
+	if err := s.reserveUpload(ctx, creatorID, id, fi.Size(), filepath.Base(path)); err != nil {
+		return Video{}, err
+	}
+	release := func() {
+		s.releaseUpload(ctx, id)
+		s.dropStaged(ctx, id)
+	}
+	dst, err := os.OpenFile(s.stagedPath(id), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o640)
+	if err != nil {
+		release()
+		return Video{}, fmt.Errorf("media: publish file: %w", err)
+	}
+	_, err = io.Copy(dst, src)
+	if cerr := dst.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = s.markUploadFinished(ctx, id)
+	}
+	if err != nil {
+		release()
+		return Video{}, fmt.Errorf("media: publish file: %w", err)
+	}
+	in.UploadID = id
+	v, err := s.Publish(ctx, creatorID, in)
+	if err != nil {
+		// Publish gave the upload back; nobody else will use it.
+		if ferr := s.forgetUpload(ctx, id); ferr != nil {
+			s.log.ErrorContext(ctx, "media: forget upload", "upload_id", id, "err", ferr)
+		}
+		s.dropStaged(ctx, id)
+	}
+	return v, err
 }

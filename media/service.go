@@ -57,21 +57,25 @@ type Deps struct {
 	Index      Indexer       // optional: keeps the feed's search documents in line
 	Log        *slog.Logger
 	Now        func() time.Time // the clock; time.Now when nil
+	// AvatarURL builds the URL of a creator's avatar from users.avatar_id
+	// (account.Service.AvatarURL); nil leaves every avatar_url null.
+	AvatarURL func(userID, avatarID string) *string
 }
 
 // Service publishes, transcodes, serves and deletes videos, and runs the tus
 // upload staging area.
 type Service struct {
-	db       *db.DB
-	blob     blob.Store
-	tc       Transcoder
-	jobs     Enqueuer
-	products ProductLinker
-	index    Indexer
-	log      *slog.Logger
-	cfg      Config
-	now      func() time.Time
-	tus      http.Handler
+	db        *db.DB
+	blob      blob.Store
+	tc        Transcoder
+	jobs      Enqueuer
+	products  ProductLinker
+	index     Indexer
+	log       *slog.Logger
+	cfg       Config
+	now       func() time.Time
+	tus       http.Handler
+	avatarURL func(userID, avatarID string) *string
 }
 
 // NewService returns a Service, creating the staging directory. It returns an
@@ -94,6 +98,7 @@ func NewService(deps Deps, cfg Config) (*Service, error) {
 	s := &Service{
 		db: deps.DB, blob: deps.Blob, tc: deps.Transcoder, jobs: deps.Jobs, products: deps.Products, index: deps.Index,
 		log: deps.Log, cfg: cfg, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) },
+		avatarURL: deps.AvatarURL,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

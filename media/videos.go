@@ -21,7 +21,8 @@ const (
 )
 
 const videoColumns = `v.id, v.status, v.progress, v.error_code, v.error_message, v.caption, v.hashtags, v.source_key,
-	v.duration_ms, v.width, v.height, v.renditions, v.hls_key, v.poster_key, v.created_at, u.id, u.handle, u.display_name`
+	v.duration_ms, v.width, v.height, v.renditions, v.hls_key, v.poster_key, v.created_at, u.id, u.handle, u.display_name,
+	COALESCE(u.avatar_id, '')`
 
 // The creator's public face comes from account's users table by a join: a
 // listing would otherwise need one call per video.
@@ -31,12 +32,15 @@ type scanner interface{ Scan(dest ...any) error }
 
 func (s *Service) scanVideo(row scanner) (Video, error) {
 	var v Video
-	var tags, renditions string
+	var tags, renditions, avatarID string
 	err := row.Scan(&v.ID, &v.Status, &v.Progress, &v.ErrorCode, &v.Error, &v.Caption, &tags, &v.sourceKey,
 		&v.DurationMS, &v.Width, &v.Height, &renditions, &v.hlsKey, &v.posterKey, &v.CreatedAt,
-		&v.Creator.ID, &v.Creator.Handle, &v.Creator.DisplayName)
+		&v.Creator.ID, &v.Creator.Handle, &v.Creator.DisplayName, &avatarID)
 	if err != nil {
 		return Video{}, err
+	}
+	if s.avatarURL != nil {
+		v.Creator.AvatarURL = s.avatarURL(v.Creator.ID, avatarID)
 	}
 	v.CreatedAt = v.CreatedAt.UTC()
 	v.Hashtags, v.Renditions, v.Products = []string{}, []Rendition{}, []PinnedProduct{}

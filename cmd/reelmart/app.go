@@ -28,6 +28,7 @@ import (
 	"github.com/reelmart/reelmart/platform/blob"
 	"github.com/reelmart/reelmart/platform/bus"
 	"github.com/reelmart/reelmart/platform/db"
+	"github.com/reelmart/reelmart/platform/imaging"
 	"github.com/reelmart/reelmart/platform/jobs"
 	"github.com/reelmart/reelmart/platform/search"
 )
@@ -70,7 +71,9 @@ func open(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
 		m.Close()
 		return nil, err
 	}
-	if m.Search, err = openSearch(ctx, cfg); err != nil {
+	if cfg.searchDeferred {
+		m.Search = deferredIndex{}
+	} else if m.Search, err = openSearch(ctx, cfg); err != nil {
 		m.Close()
 		return nil, err
 	}
@@ -86,6 +89,8 @@ func open(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
 		m.Close()
 		return nil, err
 	}
+	// One image processor bounds the decodes of every kind of upload.
+	images := imaging.New(imaging.Limits{})
 	// The queue needs the handlers before the services that enqueue exist;
 	// the closures read the fields once the services are built below.
 	m.Jobs, err = jobs.Open(ctx, m.DB, m.Log, append(m.feedKinds(), jobs.Kind{
@@ -125,9 +130,12 @@ func open(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
 		m.Close()
 		return nil, &backendError{"REELMART_DATABASE_URL", err}
 	}
-	m.Accounts = account.NewService(m.DB, account.Config{Erasers: []account.Eraser{m.Engagement.EraseUser, forgetViewer}}, time.Now)
+	m.Accounts = account.NewService(m.DB, account.Config{
+		Erasers: []account.Eraser{m.Engagement.EraseUser, forgetViewer},
+		Blobs:   m.Blob, Images: images, AvatarURLPrefix: cfg.PublicURL + "/api/v1", Log: m.Log,
+	}, time.Now)
 	m.Catalog = catalog.NewService(m.DB, m.Blob, m.Search, catalog.Config{
-		Currency: cfg.Currency, Log: m.Log, ImageURLPrefix: cfg.PublicURL + "/api/v1", Jobs: m.Jobs, Videos: reindex,
+		Currency: cfg.Currency, Log: m.Log, ImageURLPrefix: cfg.PublicURL + "/api/v1", Jobs: m.Jobs, Videos: reindex, Images: images,
 	}, time.Now)
 	m.Checkout = checkout.NewService(m.DB, m.Catalog, checkout.Config{Currency: cfg.Currency, Log: m.Log}, time.Now)
 	m.Media, err = media.NewService(media.Deps{
@@ -138,6 +146,7 @@ func open(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
 		Products:   m.Catalog.Pins(),
 		Index:      reindex,
 		Log:        m.Log,
+		AvatarURL:  m.Accounts.AvatarURL,
 	}, media.Config{StagingDir: filepath.Join(cfg.DataDir, "uploads"), PublicURL: cfg.PublicURL})
 	if err != nil {
 		m.Close()

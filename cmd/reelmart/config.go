@@ -25,6 +25,13 @@ type Config struct {
 	// has its own slots, so short jobs never wait behind a transcode.
 	Workers      int
 	ShortWorkers int
+	// Demo is "on" when serve seeds the demo world into an empty database
+	// (make run sets it), "quick" for the same with one-second clips, or "off".
+	Demo string
+
+	// searchDeferred opens no search index: its writes are left to the
+	// processes that run jobs (the seed command, see seed.go).
+	searchDeferred bool
 }
 
 var errHelp = errors.New("help requested")
@@ -40,7 +47,7 @@ type setting struct {
 // flags, and an error naming the variable for any bad value.
 func parseConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer) (*Config, []string, error) {
 	var cfg Config
-	var workers, shortWorkers string
+	var workers, shortWorkers, demo string
 	settings := []setting{
 		{"addr", "REELMART_ADDR", "127.0.0.1:8080", "listen address", &cfg.Addr},
 		{"data-dir", "REELMART_DATA_DIR", "./data", "data directory for the embedded backends", &cfg.DataDir},
@@ -51,6 +58,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		{"currency", "REELMART_CURRENCY", "USD", "ISO 4217 currency code of the deployment", &cfg.Currency},
 		{"workers", "REELMART_WORKERS", "1", "transcodes (long jobs) this process runs at once", &workers},
 		{"short-workers", "REELMART_SHORT_WORKERS", "4", "short jobs (index writes, fan-out) this process runs at once", &shortWorkers},
+		{"demo", "REELMART_DEMO", "off", "on: serve seeds the demo world into an empty database (quick: with one-second clips)", &demo},
 	}
 	fs := flag.NewFlagSet("reelmart "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -86,6 +94,11 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	}
 	if cfg.ShortWorkers, err = count("REELMART_SHORT_WORKERS", shortWorkers, 256); err != nil {
 		return nil, nil, err
+	}
+	switch cfg.Demo = strings.ToLower(demo); cfg.Demo {
+	case "on", "off", "quick":
+	default:
+		return nil, nil, fmt.Errorf("REELMART_DEMO: %q is not on, off or quick", demo)
 	}
 	if err := cfg.validate(); err != nil {
 		return nil, nil, err

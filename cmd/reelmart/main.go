@@ -34,7 +34,9 @@ Commands:
             to scale work out across machines that share the database.
   migrate   Apply pending database migrations and print the schema version.
             "migrate status" prints the version and the pending count only.
-  seed      Load demo content into an empty deployment.
+  seed      Load the demo world (creators, shops, products, videos, orders) and
+            follow its videos until they are ready. Idempotent; works while
+            serve runs. "seed quick" makes one-second clips.
   reindex   Rebuild the search index from the database (the source of truth).
   transcode Internal: one sandboxed FFmpeg job, started by serve and worker.
   help      Show this text, or "reelmart help <command>" for a command's flags.
@@ -52,6 +54,9 @@ the flag of the same name (flags win):
   --currency      REELMART_CURRENCY      ISO 4217 code of the deployment's money (default USD)
   --workers       REELMART_WORKERS       transcodes (long jobs) this process runs at once (default 1)
   --short-workers REELMART_SHORT_WORKERS short jobs (index writes, fan-out) run at once (default 4)
+  --demo          REELMART_DEMO          on: serve seeds the demo world into an empty database;
+                                         quick: the same with one-second clips (default off;
+                                         make run turns it on)
 
 A bad value or an unreachable backend stops the command with one line naming
 the variable and the cause, and exit code 2.

@@ -71,6 +71,13 @@ func serve(ctx context.Context, cfg *Config, args []string, stdout, stderr io.Wr
 		defer wg.Done()
 		m.background(bg, jobs.Workers{Long: cfg.Workers, Short: cfg.ShortWorkers})
 	}()
+	if cfg.Demo != "off" {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m.firstRun(bg)
+		}()
+	}
 
 	m.Log.Info("reelmart serving", "addr", ln.Addr().String(), "public_url", cfg.PublicURL,
 		"database", m.DB.String(), "workers", cfg.Workers, "short_workers", cfg.ShortWorkers, "currency", cfg.Currency)

@@ -53,7 +53,7 @@ type childLine struct {
 //     address space Go and glibc merely reserve, which makes RLIMIT_AS unfit
 //     for a Go program (see docs/TRANSCODE.md). An allocation past the limit
 //     fails; the child then dies or reports ENOMEM.
-func (s Sandbox) run(ctx context.Context, mode string, req Request, progress func(float64), out any) error {
+func (s Sandbox) run(ctx context.Context, mode string, req any, progress func(float64), out any) error {
 	timeout := s.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
@@ -241,18 +241,23 @@ func (t *tailBuffer) tail() string {
 	return s
 }
 
-// ChildMain is the child side of Sandbox: `reelmart transcode probe|run`.
-// It reads one Request as JSON from stdin and writes JSON lines to stdout:
+// ChildMain is the child side of Sandbox: `reelmart transcode probe|run|synth`.
+// It reads one Request (a Clip for synth) as JSON from stdin and writes JSON lines to stdout:
 // {"progress":0.42} while it works, then {"result":…}, {"reject":…} or
 // {"error":"…"}. It returns the process exit code: 0 when it produced a
 // result or a reject, 1 on an error, 2 on bad usage.
 func ChildMain(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) != 1 || (args[0] != "probe" && args[0] != "run") {
-		fmt.Fprintln(stderr, "usage: reelmart transcode probe|run < request.json (started by the server, not by hand)")
+	if len(args) != 1 || (args[0] != "probe" && args[0] != "run" && args[0] != "synth") {
+		fmt.Fprintln(stderr, "usage: reelmart transcode probe|run|synth < request.json (started by the server, not by hand)")
 		return 2
 	}
 	var req Request
-	if err := json.NewDecoder(stdin).Decode(&req); err != nil {
+	var clip Clip
+	var dst any = &req
+	if args[0] == "synth" {
+		dst = &clip
+	}
+	if err := json.NewDecoder(stdin).Decode(dst); err != nil {
 		fmt.Fprintf(stderr, "reelmart transcode: read request: %v\n", err)
 		return 2
 	}
@@ -273,6 +278,8 @@ func ChildMain(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		out, err = Probe(ctx, req.Input, req.Limits)
 	case "run":
 		out, err = Transcode(ctx, req, func(v float64) { emit(childLine{Progress: &v}) })
+	case "synth":
+		out, err = struct{}{}, Synthesize(ctx, clip)
 	}
 	var rej *RejectError
 	switch {

@@ -1,4 +1,4 @@
-package catalog
+package imaging
 
 import (
 	"bytes"
@@ -57,7 +57,7 @@ func prepareOriginal(img image.Image, raw []byte, format string) (storedOriginal
 		err = jpeg.Encode(&buf, dst, &jpeg.Options{Quality: originalQuality})
 	}
 	if err != nil {
-		return storedOriginal{}, fmt.Errorf("catalog: encode original: %w", err)
+		return storedOriginal{}, fmt.Errorf("imaging: encode original: %w", err)
 	}
 	return storedOriginal{data: buf.Bytes(), contentType: contentType, ext: ext, orientation: orientation}, nil
 }

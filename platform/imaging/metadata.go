@@ -1,4 +1,4 @@
-package catalog
+package imaging
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 // errUnstrippable means a file decoded but its structure is not one the
 // metadata stripper walks with confidence; the caller then re-encodes the
 // pixels rather than store bytes it has not vetted.
-var errUnstrippable = errors.New("catalog: image structure not understood")
+var errUnstrippable = errors.New("imaging: image structure not understood")
 
 // stripMetadata returns raw without the segments or chunks that carry
 // metadata (EXIF, XMP, IPTC, comments, text), along with the EXIF
