@@ -7,8 +7,10 @@ package api
 import (
 	"context"
 	_ "embed"
+	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -46,6 +48,14 @@ type Deps struct {
 	Blob http.Handler
 
 	MaxBodyBytes int64 // cap on JSON request bodies; default 1 MiB
+
+	// Web, when set, is the built web app (web.Dist()), served at / with
+	// every unknown GET path falling back to its index.html.
+	Web fs.FS
+	// PublicURL is the URL browsers reach this server at. An https one makes
+	// the session cookies Secure; its origin is allowed by the app's
+	// Content-Security-Policy.
+	PublicURL string
 }
 
 // Server is the HTTP API.
@@ -58,12 +68,15 @@ type Server struct {
 	checks   []Check
 	maxBody  int64
 	engine   *gin.Engine
+
+	secureCookies bool
 }
 
 // New returns the API server wired to deps.
 func New(deps Deps) *Server {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{log: deps.Log, accounts: deps.Accounts, catalog: deps.Catalog, media: deps.Media, checkout: deps.Checkout, checks: deps.Checks, maxBody: deps.MaxBodyBytes}
+	s := &Server{log: deps.Log, accounts: deps.Accounts, catalog: deps.Catalog, media: deps.Media, checkout: deps.Checkout, checks: deps.Checks, maxBody: deps.MaxBodyBytes,
+		secureCookies: strings.HasPrefix(deps.PublicURL, "https://")}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -83,7 +96,22 @@ func New(deps Deps) *Server {
 	e.ContextWithFallback = true
 	_ = e.SetTrustedProxies(nil) // the client IP is the peer address; no proxy headers are believed
 	e.Use(withRequestID, s.logRequests, metrics.observe, s.recoverPanics, rejectBadText)
+	var app *webApp
+	if deps.Web != nil {
+		var err error
+		// Reading an embedded file system fails only on a broken build; the
+		// API still serves, and the log says why the app does not.
+		if app, err = newWebApp(deps.Web, deps.PublicURL); err != nil {
+			s.log.Error("web app not served: cannot read its files", "err", err)
+			app = nil
+		}
+	}
 	e.NoRoute(func(c *gin.Context) {
+		m := c.Request.Method
+		if app != nil && (m == http.MethodGet || m == http.MethodHead) {
+			app.serve(c)
+			return
+		}
 		writeProblem(c, reelmart.Errorf(reelmart.KindNotFound, "route_not_found", "no endpoint at %s", c.Request.URL.Path))
 	})
 	e.NoMethod(func(c *gin.Context) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/reelmart/reelmart/api"
+	"github.com/reelmart/reelmart/web"
 )
 
 func serve(ctx context.Context, cfg *Config, args []string, stdout, stderr io.Writer) int {
@@ -33,14 +34,16 @@ func serve(ctx context.Context, cfg *Config, args []string, stdout, stderr io.Wr
 		return startupError(stderr, "serve", &backendError{"REELMART_DATABASE_URL", err})
 	}
 	handler := api.New(api.Deps{
-		Log:      m.Log,
-		Accounts: m.Accounts,
-		Media:    m.Media,
-		Catalog:  m.Catalog,
-		Checkout: m.Checkout,
-		Checks:   m.checks(),
-		Metrics:  m.Metrics,
-		Blob:     m.BlobHTTP,
+		Log:       m.Log,
+		Accounts:  m.Accounts,
+		Media:     m.Media,
+		Catalog:   m.Catalog,
+		Checkout:  m.Checkout,
+		Checks:    m.checks(),
+		Metrics:   m.Metrics,
+		Blob:      m.BlobHTTP,
+		Web:       web.Dist(),
+		PublicURL: cfg.PublicURL,
 	})
 	srv := &http.Server{
 		Handler:           handler,
