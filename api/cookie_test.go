@@ -174,3 +174,30 @@ func TestCookieSecureOverHTTPS(t *testing.T) {
 		t.Fatalf("cookies: %v", r.Header.Values("Set-Cookie"))
 	}
 }
+
+func TestMyShops(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		h := newCookieHarness(t, d, "")
+		ana, bo := h.register("ana"), h.register("bob")
+		var page struct {
+			Items []shopJSON `json:"items"`
+		}
+		r := h.do(req{method: "GET", path: "/api/v1/me/shops", token: ana.Token})
+		if r.json(&page); r.StatusCode != 200 || page.Items == nil || len(page.Items) != 0 {
+			t.Fatalf("no shops yet: %d %s", r.StatusCode, r.body)
+		}
+		for _, name := range []string{"Ana One", "Ana Two"} {
+			if r := h.do(req{method: "POST", path: "/api/v1/shops", token: ana.Token, body: map[string]string{"name": name}}); r.StatusCode != 201 {
+				t.Fatalf("create %s: %d", name, r.StatusCode)
+			}
+		}
+		h.do(req{method: "POST", path: "/api/v1/shops", token: bo.Token, body: map[string]string{"name": "Bo's"}})
+		h.do(req{method: "GET", path: "/api/v1/me/shops", token: ana.Token}).json(&page)
+		if len(page.Items) != 2 || page.Items[0].Name != "Ana One" || page.Items[1].Name != "Ana Two" || page.Items[0].OwnerID != ana.User.ID {
+			t.Fatalf("ana's shops: %+v", page.Items)
+		}
+		if r := h.do(req{method: "GET", path: "/api/v1/me/shops"}); r.StatusCode != 401 {
+			t.Fatalf("anonymous: %d", r.StatusCode)
+		}
+	})
+}

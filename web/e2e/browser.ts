@@ -46,11 +46,13 @@ export class Watch {
   readonly problems: string[] = [];
   private allowed = new Set<number>();
   private abortable: RegExp[] = [];
+  private failing: RegExp[] = [];
 
   constructor(readonly page: Page) {
     page.on("pageerror", (e) => this.problems.push("page error: " + e.message));
     page.on("console", (m) => {
       if (m.type() !== "error") return;
+      if (this.failing.some((re) => re.test(m.location().url))) return;
       const status = /status of (\d{3})/.exec(m.text());
       if (status && this.allowed.has(Number(status[1]))) return;
       this.problems.push("console error: " + m.text());
@@ -61,6 +63,7 @@ export class Watch {
     page.on("requestfailed", (r) => {
       const why = r.failure()?.errorText ?? "";
       if (why === "net::ERR_ABORTED" && this.abortable.some((re) => re.test(r.url()))) return;
+      if (this.failing.some((re) => re.test(r.url()))) return;
       this.problems.push(`request failed (${why}): ${r.method()} ${r.url()}`);
     });
   }
@@ -78,6 +81,11 @@ export class Watch {
   /** allowAborts accepts requests the app cancels on purpose (a swipe stopping a preload). */
   allowAborts(url: RegExp) {
     this.abortable.push(url);
+  }
+
+  /** allowFailures accepts failed requests the test itself breaks (a cut connection). */
+  allowFailures(url: RegExp) {
+    this.failing.push(url);
   }
 
   /** clean fails the test when anything unasked-for happened. */

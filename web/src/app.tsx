@@ -30,6 +30,21 @@ const routes: Route[] = [
   { pattern: "/signup", load: eager(SignUp as Screen) },
   { pattern: "/shop", load: () => import("./shop/Browse").then((m) => m.Browse) },
   { pattern: "/me", load: () => import("./account/Me").then((m) => m.Me as Screen), auth: true },
+  { pattern: "/u/:id", load: () => import("./account/UserPage").then((m) => m.UserPage) },
+  { pattern: "/v/:id", load: () => import("./watch/WatchPage").then((m) => m.WatchPage) },
+  { pattern: "/p/:id", load: () => import("./product/ProductPage").then((m) => m.ProductPage) },
+  { pattern: "/cart", load: () => import("./orders/CartPage").then((m) => m.CartPage as Screen), auth: true },
+  { pattern: "/orders", load: () => import("./orders/OrdersPage").then((m) => m.OrdersPage as Screen), auth: true },
+  { pattern: "/orders/:id", load: () => import("./orders/OrderPage").then((m) => m.OrderPage), auth: true },
+  { pattern: "/wallet", load: () => import("./orders/WalletPage").then((m) => m.WalletPage as Screen), auth: true },
+  { pattern: "/studio", load: () => import("./studio/Studio").then((m) => m.Studio as Screen), auth: true },
+  { pattern: "/studio/upload", load: () => import("./studio/Upload").then((m) => m.Upload as Screen), auth: true },
+  { pattern: "/studio/videos/:id", load: () => import("./studio/StudioVideo").then((m) => m.StudioVideo), auth: true },
+  { pattern: "/studio/earnings", load: () => import("./studio/Earnings").then((m) => m.Earnings as Screen), auth: true },
+  { pattern: "/merchant", load: () => import("./merchant/Merchant").then((m) => m.Merchant as Screen), auth: true },
+  { pattern: "/merchant/shops/:id", load: () => import("./merchant/ShopPage").then((m) => m.ShopPage), auth: true },
+  { pattern: "/merchant/shops/:shop/products/new", load: () => import("./merchant/ProductEditor").then((m) => m.NewProduct), auth: true },
+  { pattern: "/merchant/products/:id", load: () => import("./merchant/ProductEditor").then((m) => m.EditProduct), auth: true },
 ];
 
 function findRoute(path: string): [Route, Params] | null {

@@ -106,16 +106,18 @@ describe("variants", () => {
     ]);
   });
 
-  test("a sold-out combination is disabled, a missing one is absent", () => {
+  test("a value whose every SKU is sold out is disabled; one in stock elsewhere stays open", () => {
     const sel = { color: "red", size: "M" };
     expect(valueState(skus, sel, "size", "L")).toBe("sold_out");
-    expect(valueState(skus, sel, "size", "S")).toBe("none");
-    expect(valueState(skus, sel, "color", "blue")).toBe("sold_out");
-    expect(valueState(skus, { color: "blue", size: "S" }, "size", "S")).toBe("available");
+    expect(valueState(skus, sel, "size", "S")).toBe("available");
+    expect(valueState(skus, sel, "color", "blue")).toBe("available");
+    expect(valueState(skus, sel, "size", "XL")).toBe("none");
   });
 
   test("choosing moves the other choices to a SKU that exists, preferring stock", () => {
     expect(choose(skus, { color: "red", size: "M" }, "size", "S")).toEqual({ color: "blue", size: "S" });
+    // blue M exists but is sold out: blue moves to the size it is in stock in
+    expect(choose(skus, { color: "red", size: "M" }, "color", "blue")).toEqual({ color: "blue", size: "S" });
     expect(chosenSku(skus, { color: "red", size: "L" })?.id).toBe("s-red-l");
     expect(chosenSku(skus, { color: "red" })).toBeUndefined();
     expect(initialSelection(skus)).toEqual({ color: "red", size: "M" });
@@ -181,5 +183,22 @@ describe("small pieces", () => {
     expect(activePins(pins, 1000).map((p) => p.product_id)).toEqual(["a", "b"]);
     expect(activePins(pins, 3000).map((p) => p.product_id)).toEqual(["b"]);
     expect(formatTime(65_400)).toBe("1:05");
+  });
+});
+
+import { formatAttributes, parseAttributes } from "./attributes";
+import { captionTags, parseHashtags } from "./hashtags";
+
+describe("typed lists", () => {
+  test("attributes", () => {
+    expect(parseAttributes("Size: M, color: Red ")).toEqual({ size: "M", color: "Red" });
+    expect(parseAttributes("")).toEqual({});
+    expect(parseAttributes("size M")).toHaveProperty("error");
+    expect(formatAttributes({ size: "M", color: "Red" })).toBe("size: M, color: Red");
+  });
+
+  test("hashtags", () => {
+    expect(parseHashtags("#Summer, style #summer  #OOTD")).toEqual(["summer", "style", "ootd"]);
+    expect(captionTags("Linen for #summer days #beach!")).toEqual(["summer", "beach"]);
   });
 });

@@ -1,6 +1,6 @@
 // Variant pickers built from SKU attributes: one row per attribute (size,
-// colour, …), each value enabled while some SKU with it, and with the other
-// values chosen so far, is in stock.
+// colour, …), each value enabled while some SKU with it is in stock;
+// choosing it moves the other choices when the combination is sold out.
 
 export interface SkuLike {
   id: string;
@@ -28,20 +28,22 @@ export function dimensions(skus: readonly SkuLike[]): Dimension[] {
 
 export type Selection = Record<string, string>;
 
-function matches(s: SkuLike, sel: Selection, except?: string): boolean {
-  return Object.entries(sel).every(([k, v]) => k === except || s.attributes[k] === v);
+function matches(s: SkuLike, sel: Selection): boolean {
+  return Object.entries(sel).every(([k, v]) => s.attributes[k] === v);
 }
 
 export type ValueState = "available" | "sold_out" | "none";
 
 /**
- * valueState says what choosing value for name would give with the rest of
- * sel kept: an in-stock SKU, only sold-out ones, or no SKU at all.
+ * valueState says whether value for name can be bought: "available" when
+ * some SKU with it is in stock (with the other choices kept if possible,
+ * else by moving them, see choose), "sold_out" when every SKU with it is
+ * out of stock, "none" when no SKU has it.
  */
 export function valueState(skus: readonly SkuLike[], sel: Selection, name: string, value: string): ValueState {
-  const candidates = skus.filter((s) => s.attributes[name] === value && matches(s, sel, name));
-  if (candidates.length === 0) return "none";
-  return candidates.some((s) => s.stock_available > 0) ? "available" : "sold_out";
+  const withValue = skus.filter((s) => s.attributes[name] === value);
+  if (withValue.length === 0) return "none";
+  return withValue.some((s) => s.stock_available > 0) ? "available" : "sold_out";
 }
 
 /** chosenSku is the SKU that sel names completely, or undefined. */
@@ -63,8 +65,8 @@ export function initialSelection(skus: readonly SkuLike[]): Selection {
  */
 export function choose(skus: readonly SkuLike[], sel: Selection, name: string, value: string): Selection {
   const next = { ...sel, [name]: value };
-  if (skus.some((s) => matches(s, next))) return next;
+  if (skus.some((s) => matches(s, next) && s.stock_available > 0)) return next;
   const withValue = skus.filter((s) => s.attributes[name] === value);
-  const best = withValue.find((s) => s.stock_available > 0) ?? withValue[0];
+  const best = withValue.find((s) => s.stock_available > 0) ?? withValue.find((s) => matches(s, next)) ?? withValue[0];
   return best ? { ...best.attributes } : next;
 }

@@ -52,10 +52,10 @@ export function Browse() {
   );
 }
 
-export function ProductCard({ p }: { p: Product }) {
+export function ProductCard({ p, video }: { p: Product; video?: string }) {
   const img = p.images[0];
   return (
-    <Link class="card" href={"/p/" + encodeURIComponent(p.id)}>
+    <Link class="card" href={"/p/" + encodeURIComponent(p.id) + (video ? "?video=" + encodeURIComponent(video) : "")}>
       <div class="card__img">{img ? <img src={img.url} alt="" loading="lazy" /> : <span aria-hidden="true">🛍</span>}</div>
       <div class="card__body">
         <span class="card__title">{p.title}</span>
