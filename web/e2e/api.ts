@@ -65,12 +65,25 @@ export async function topUp(who: Person, amountMinor: number) {
   return call("POST", "/api/v1/wallet/topup", who.token, { amount: { amount_minor: amountMinor } }, { "Idempotency-Key": crypto.randomUUID() });
 }
 
-/** clip makes a short test video with the ffmpeg CLI (nothing binary is committed). */
-export function clip(seconds = 4, name = "clip.mp4"): string {
+/**
+ * clip makes a short test video with the ffmpeg CLI (nothing binary is
+ * committed). lossless makes it large for its length (about 0.5 MB a
+ * second), for uploads that take more than one chunk.
+ */
+export function clip(seconds = 4, name = "clip.mp4", lossless = false): string {
   const dir = mkdtempSync(join(tmpdir(), "reelmart-clip-"));
   const out = join(dir, name);
+  const quality = lossless ? ["-qp", "0", "-preset", "ultrafast"] : ["-g", "24"];
   execFileSync("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", `testsrc2=size=360x640:rate=24:duration=${seconds}`, "-f", "lavfi", "-i", `sine=frequency=440:duration=${seconds}`,
-    "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "24", "-c:a", "aac", "-shortest", out]);
+    "-c:v", "libx264", ...quality, "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", out]);
+  return out;
+}
+
+/** image makes a small PNG with the ffmpeg CLI. */
+export function image(color = "orange", name = "photo.png"): string {
+  const dir = mkdtempSync(join(tmpdir(), "reelmart-img-"));
+  const out = join(dir, name);
+  execFileSync("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", `color=c=${color}:s=320x320`, "-frames:v", "1", out]);
   return out;
 }
 

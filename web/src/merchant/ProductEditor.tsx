@@ -216,7 +216,7 @@ function Images({ product, onChange }: { product: Product; onChange?: (p: Produc
           <li key={im.id}>
             <img src={im.url} alt={`Image ${i + 1}`} />
             <button type="button" class="icon-btn" aria-label={`Remove image ${i + 1}`} onClick={() => remove(im.id)}><IconClose /></button>
-            {i > 0 && <button type="button" class="btn btn--small btn--ghost" onClick={() => moveFirst(im.id)} aria-label={`Make image ${i + 1} the cover`}>Cover</button>}
+            {i > 0 && <button type="button" class="btn btn--small btn--ghost" onClick={() => moveFirst(im.id)} aria-label={`Cover image ${i + 1}`}>Cover</button>}
           </li>
         ))}
       </ul>

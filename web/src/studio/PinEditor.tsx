@@ -43,7 +43,7 @@ export function PinEditor({ pins, onChange, durationMs, seek, errors = {} }: Pro
             <li class="list__item stack" key={p.product_id} style={{ alignItems: "stretch" }}>
               <div class="row row--between">
                 <strong>{p.title}</strong>
-                <button type="button" class="btn btn--small btn--ghost" onClick={() => onChange(pins.filter((_, j) => j !== i))} aria-label={`Unpin ${p.title}`}>
+                <button type="button" class="btn btn--small btn--ghost" onClick={() => onChange(pins.filter((_, j) => j !== i))} aria-label={`Remove ${p.title}`}>
                   Remove
                 </button>
               </div>

@@ -13,7 +13,6 @@ export interface Draft {
   caption: string;
   hashtags: string;
   pins: PinDraft[];
-  uploadUrl?: string;
 }
 
 const KEY = "reelmart.upload-draft";
