@@ -45,7 +45,8 @@ export function baseURL(): string {
 export class Watch {
   readonly problems: string[] = [];
   private allowed = new Set<number>();
-  private abortable: RegExp[] = [];
+  // The browser's own favicon fetch is cancelled by any navigation that overtakes it.
+  private abortable: RegExp[] = [/\/favicon\.svg$/];
   private failing: RegExp[] = [];
 
   constructor(readonly page: Page) {
