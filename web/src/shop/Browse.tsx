@@ -6,7 +6,7 @@ import { message } from "../lib/problem";
 import { Empty, Loading, Page } from "../ui/Page";
 import { Link } from "../ui/router";
 import { useLoad } from "../ui/useLoad";
-import { IconCart } from "../ui/icons";
+import { IconBag, IconCart } from "../ui/icons";
 
 export function Browse() {
   const [q, setQ] = useState("");
@@ -56,7 +56,7 @@ export function ProductCard({ p, video }: { p: Product; video?: string }) {
   const img = p.images[0];
   return (
     <Link class="card" href={"/p/" + encodeURIComponent(p.id) + (video ? "?video=" + encodeURIComponent(video) : "")}>
-      <div class="card__img">{img ? <img src={img.url} alt="" loading="lazy" /> : <span aria-hidden="true">🛍</span>}</div>
+      <div class="card__img">{img ? <img src={img.url} alt="" loading="lazy" /> : <IconBag />}</div>
       <div class="card__body">
         <span class="card__title">{p.title}</span>
         <span class="card__price">{formatMoney(p.price_min)}</span>
