@@ -167,30 +167,3 @@ func (s *Service) productIDs(ctx context.Context, query string, args ...any) ([]
 	}
 	return ids, rows.Err()
 }
-
-// maxShopsPerOwner bounds ShopsOf's answer; nobody runs more shops than this from one account.
-const maxShopsPerOwner = 100
-
-// ShopsOf returns the shops ownerID owns, oldest first (at most 100). It
-// returns an empty slice, not an error, for someone with no shop.
-func (s *Service) ShopsOf(ctx context.Context, ownerID string) ([]Shop, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, owner_id, name, description, created_at, updated_at
-		FROM shops WHERE owner_id = $1 ORDER BY created_at, id LIMIT $2`, ownerID, maxShopsPerOwner)
-	if err != nil {
-		return nil, fmt.Errorf("catalog: list shops of %s: %w", ownerID, err)
-	}
-	defer rows.Close()
-	shops := []Shop{}
-	for rows.Next() {
-		var sh Shop
-		if err := rows.Scan(&sh.ID, &sh.OwnerID, &sh.Name, &sh.Description, &sh.CreatedAt, &sh.UpdatedAt); err != nil {
-			return nil, fmt.Errorf("catalog: scan shop: %w", err)
-		}
-		sh.CreatedAt, sh.UpdatedAt = sh.CreatedAt.UTC(), sh.UpdatedAt.UTC()
-		shops = append(shops, sh)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("catalog: list shops of %s: %w", ownerID, err)
-	}
-	return shops, nil
-}
