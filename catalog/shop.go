@@ -50,6 +50,36 @@ func (s *Service) shop(ctx context.Context, q db.Querier, id string) (Shop, erro
 	return sh, nil
 }
 
+// ShopsOf returns the shops ownerID owns, oldest first.
+func (s *Service) ShopsOf(ctx context.Context, ownerID string) ([]Shop, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM shops WHERE owner_id = $1 ORDER BY created_at, id`, ownerID)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: list shops of owner: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("catalog: list shops of owner: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("catalog: list shops of owner: %w", err)
+	}
+	shops := make([]Shop, 0, len(ids))
+	for _, id := range ids {
+		sh, err := s.shop(ctx, s.db, id)
+		if err != nil {
+			return nil, err
+		}
+		shops = append(shops, sh)
+	}
+	return shops, nil
+}
+
 // UpdateShop changes the set fields of the shop with id for its owner. It
 // returns ErrShopNotFound, ErrNotShopOwner, a validation error or
 // ErrShopNameTaken. A new name is copied into the search documents of the

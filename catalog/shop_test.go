@@ -138,3 +138,19 @@ func TestShopProductsPagingAndVisibility(t *testing.T) {
 		}
 	})
 }
+
+func TestShopsOf(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		ana, bo := e.user("ana"), e.user("bo")
+		first, second := e.shop(ana, "Ana One"), e.shop(ana, "Ana Two")
+		e.shop(bo, "Bo's")
+		shops, err := e.svc.ShopsOf(ctx, ana)
+		if err != nil || len(shops) != 2 || shops[0].ID != first.ID || shops[1].ID != second.ID || shops[1].Name != "Ana Two" {
+			t.Fatalf("ShopsOf(ana) = %+v, %v", shops, err)
+		}
+		if shops, err := e.svc.ShopsOf(ctx, "nobody"); err != nil || len(shops) != 0 {
+			t.Fatalf("ShopsOf(nobody) = %+v, %v", shops, err)
+		}
+	})
+}
