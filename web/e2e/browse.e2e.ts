@@ -29,7 +29,8 @@ for (const [name, viewport] of [["phone", undefined], ["desktop", DESKTOP]] as c
     await card.waitFor();
     await axe(page, "shop " + name);
     // Nothing wider than the screen.
-    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    expect(widths[0], `page width ${widths[0]} within the screen's ${widths[1]}`).toBeLessThanOrEqual(widths[1]!);
     if (name === "desktop") await screenshot(page, "shop-desktop");
 
     await card.click();

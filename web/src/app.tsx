@@ -6,7 +6,7 @@ import { SessionProvider, useSession } from "./account/session";
 import { SignIn } from "./account/SignIn";
 import { SignUp } from "./account/SignUp";
 import { match, type Params } from "./lib/route";
-import { IconBag, IconChat, IconHome, IconPlusSquare, IconUser } from "./ui/icons";
+import { IconBag, IconPlusSquare, IconUser } from "./ui/icons";
 import { Loading, Page } from "./ui/Page";
 import { Link, useLocation } from "./ui/router";
 import { Toasts } from "./ui/toast";
@@ -85,15 +85,13 @@ function NotFound() {
   return (
     <Page title="Not found" back>
       <p>There is nothing at this address.</p>
-      <Link class="btn btn--primary" href="/">Go to the feed</Link>
+      <Link class="btn btn--primary" href="/">Go to the shop</Link>
     </Page>
   );
 }
 
 const tabs = [
-  { href: "/", label: "Feed", icon: IconHome, match: (p: string) => p === "/" || p.startsWith("/v/") },
-  { href: "/shop", label: "Shop", icon: IconBag, match: (p: string) => /^\/(shop|cart|checkout|orders|p\/)/.test(p) },
-  { href: "/inbox", label: "Inbox", icon: IconChat, match: (p: string) => p.startsWith("/inbox") },
+  { href: "/", label: "Shop", icon: IconBag, match: (p: string) => p === "/" || /^\/(shop|cart|checkout|orders|p\/|v\/)/.test(p) },
   { href: "/studio", label: "Studio", icon: IconPlusSquare, match: (p: string) => p.startsWith("/studio") || p.startsWith("/merchant") },
   { href: "/me", label: "Me", icon: IconUser, match: (p: string) => /^\/(me|wallet|signin|signup)/.test(p) },
 ];
