@@ -8,7 +8,7 @@ GOTEST      := $(GO) test -count=1 -timeout 30m
 # Every recipe line that needs the test servers' addresses starts with this.
 WITH_SERVICES := eval "$$(scripts/services.sh env)" &&
 
-.PHONY: all build run test vet deps services-up services-down services-status lint fuzz bench bench-transcode bench-checkout bench-search bench-engagement bench-feed bench-chat clean help
+.PHONY: all build run test vet deps services-up services-down services-status lint fuzz bench bench-transcode bench-checkout bench-search bench-engagement bench-feed bench-chat bench-web clean help web web-deps web-lint web-test
 
 all: build
 
@@ -17,7 +17,8 @@ help:
 	@echo "make test           install what is missing, start PostgreSQL, MinIO and Elasticsearch, vet, run every test"
 	@echo "make build          write $(BIN)"
 	@echo "make services-up    start the test servers (scripts/services.sh up); services-down stops them"
-	@echo "make lint           no tracked file over 2 MiB, gofmt, go vet, staticcheck, shellcheck"
+	@echo "make lint           no tracked file over 2 MiB, gofmt, go vet, staticcheck, shellcheck, web/dist rebuilt from the lockfile and unchanged"
+	@echo "make web            rebuild the web app into web/dist (commit the result)"
 	@echo "make fuzz           run each fuzz target for FUZZTIME (default 30s)"
 	@echo "make bench          run the benchmarks"
 
@@ -49,8 +50,9 @@ vet: deps
 # An integration test whose server is missing fails and says how to start it.
 test: deps services-up vet
 	$(WITH_SERVICES) $(GOTEST) -race ./...
+	$(MAKE) web-test
 
-lint: vet
+lint: vet web-lint
 	scripts/check-sizes.sh
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) run $(STATICCHECK) ./...
@@ -95,6 +97,34 @@ bench-feed: services-up
 # and server memory per idle socket, in one run.
 bench-chat: services-up
 	$(WITH_SERVICES) $(GO) test -run '^$$' -bench '^BenchmarkChat$$' -benchtime 1x -timeout 30m ./bench/chat
+
+# The web app (web/): its Node dependencies come only from the lockfile, and
+# no tool may download a browser (the tests drive Debian's /usr/bin/chromium).
+NPM := cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm
+
+web/node_modules/.package-lock.json: web/package-lock.json web/package.json
+	@scripts/node-check.sh
+	$(NPM) ci --no-audit --no-fund
+
+web-deps: web/node_modules/.package-lock.json
+
+# Rebuild web/dist (and the API types generated from api/openapi.yaml).
+web: web-deps
+	$(NPM) run build
+
+# The committed build must be what the lockfile and the sources give.
+web-lint: web
+	@out=$$(git status --porcelain -- web/dist web/src/api/schema.d.ts); if [ -n "$$out" ]; then \
+		echo "web/dist or web/src/api/schema.d.ts differs from a fresh build: run make web and commit:"; echo "$$out"; exit 1; fi
+
+# Unit tests of the app's logic, then the browser tests against a real `reelmart serve`.
+web-test: web-deps deps
+	$(NPM) test
+	$(NPM) run e2e
+
+# Navigation to first frame in Chromium: the app beside a bare hls.js page, same stream, same run.
+bench-web: web-deps deps
+	$(NPM) run bench
 
 clean:
 	rm -rf bin

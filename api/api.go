@@ -7,8 +7,10 @@ package api
 import (
 	"context"
 	_ "embed"
+	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -58,13 +60,19 @@ type Deps struct {
 	// Blob, when set, serves signed local-disk object URLs under /blob/.
 	Blob http.Handler
 
-	// PublicURL is where browsers reach the server; a cookie-authenticated
-	// WebSocket must come from its origin (or the request's own host).
+	// PublicURL is where browsers reach the server: a cookie-authenticated
+	// WebSocket must come from its origin (or the request's own host), an
+	// https one makes the session cookies Secure, and its origin is allowed
+	// by the app's Content-Security-Policy.
 	PublicURL string
 	// SocketRecheck is how often an open socket's session is checked again; default 5 minutes.
 	SocketRecheck time.Duration
 
 	MaxBodyBytes int64 // cap on JSON request bodies; default 1 MiB
+
+	// Web, when set, is the built web app (web.Dist()), served at / with
+	// every unknown GET path falling back to its index.html.
+	Web fs.FS
 }
 
 // Server is the HTTP API.
@@ -84,13 +92,16 @@ type Server struct {
 	recheck    time.Duration
 	maxBody    int64
 	engine     *gin.Engine
+
+	secureCookies bool
 }
 
 // New returns the API server wired to deps.
 func New(deps Deps) *Server {
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{log: deps.Log, accounts: deps.Accounts, catalog: deps.Catalog, media: deps.Media, checkout: deps.Checkout,
-		engagement: deps.Engagement, feed: deps.Feed, chat: deps.Chat, hub: deps.Hub, checks: deps.Checks, maxBody: deps.MaxBodyBytes, recheck: deps.SocketRecheck}
+		engagement: deps.Engagement, feed: deps.Feed, chat: deps.Chat, hub: deps.Hub, checks: deps.Checks, maxBody: deps.MaxBodyBytes, recheck: deps.SocketRecheck,
+		secureCookies: strings.HasPrefix(deps.PublicURL, "https://")}
 	if o := originOf(deps.PublicURL); o != "" {
 		s.origins = append(s.origins, o)
 	}
@@ -119,7 +130,22 @@ func New(deps Deps) *Server {
 	e.ContextWithFallback = true
 	_ = e.SetTrustedProxies(nil) // the client IP is the peer address; no proxy headers are believed
 	e.Use(withRequestID, s.logRequests, metrics.observe, s.recoverPanics, rejectBadText)
+	var app *webApp
+	if deps.Web != nil {
+		var err error
+		// Reading an embedded file system fails only on a broken build; the
+		// API still serves, and the log says why the app does not.
+		if app, err = newWebApp(deps.Web, deps.PublicURL); err != nil {
+			s.log.Error("web app not served: cannot read its files", "err", err)
+			app = nil
+		}
+	}
 	e.NoRoute(func(c *gin.Context) {
+		m := c.Request.Method
+		if app != nil && (m == http.MethodGet || m == http.MethodHead) {
+			app.serve(c)
+			return
+		}
 		writeProblem(c, reelmart.Errorf(reelmart.KindNotFound, "route_not_found", "no endpoint at %s", c.Request.URL.Path))
 	})
 	e.NoMethod(func(c *gin.Context) {

@@ -29,13 +29,14 @@ func bearer(c *gin.Context) (token string, present bool) {
 	return strings.TrimSpace(tok), true
 }
 
-// optionalUser resolves the caller when a token is sent. A bad token is an
-// error even on public routes: silently treating it as anonymous would hide a
-// client bug behind wrong answers.
+// optionalUser resolves the caller when a token is sent, else from the web
+// app's session cookie (cookieUser). A bad bearer token is an error even on
+// public routes: silently treating it as anonymous would hide a client bug
+// behind wrong answers.
 func (s *Server) optionalUser(c *gin.Context) {
 	token, present := bearer(c)
 	if !present {
-		c.Next()
+		s.cookieUser(c)
 		return
 	}
 	if token == "" {
@@ -48,6 +49,7 @@ func (s *Server) optionalUser(c *gin.Context) {
 		return
 	}
 	c.Set(userKey, u)
+	c.Set(sessionTokenKey, token)
 	c.Next()
 }
 
@@ -97,6 +99,7 @@ func (s *Server) register(c *gin.Context) {
 	}
 	s.adoptViewer(c, u.ID)
 	c.Header("Location", "/api/v1/users/"+u.ID)
+	s.setSessionCookies(c, sess)
 	c.JSON(http.StatusCreated, sessionResponse{User: u, Token: sess.Token, ExpiresAt: sess.ExpiresAt})
 }
 
@@ -115,15 +118,16 @@ func (s *Server) login(c *gin.Context) {
 		return
 	}
 	s.adoptViewer(c, u.ID)
+	s.setSessionCookies(c, sess)
 	c.JSON(http.StatusOK, sessionResponse{User: u, Token: sess.Token, ExpiresAt: sess.ExpiresAt})
 }
 
 func (s *Server) logout(c *gin.Context) {
-	token, _ := bearer(c)
-	if err := s.accounts.Logout(c.Request.Context(), token); err != nil {
+	if err := s.accounts.Logout(c.Request.Context(), c.GetString(sessionTokenKey)); err != nil {
 		s.fail(c, err)
 		return
 	}
+	s.clearSessionCookies(c)
 	c.Status(http.StatusNoContent)
 }
 
@@ -156,5 +160,6 @@ func (s *Server) deleteMe(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	s.clearSessionCookies(c)
 	c.Status(http.StatusNoContent)
 }

@@ -16,6 +16,7 @@ import (
 func (s *Server) catalogRoutes(e *gin.Engine, v1 *gin.RouterGroup) {
 	v1.POST("/shops", s.requireUser, s.createShop)
 	v1.GET("/shops/:id", s.getShop)
+	v1.GET("/me/shops", s.requireUser, s.myShops)
 	v1.PATCH("/shops/:id", s.requireUser, s.updateShop)
 	v1.GET("/shops/:id/products", s.shopProducts)
 	v1.POST("/products", s.requireUser, s.createProduct)
@@ -97,6 +98,11 @@ func (s *Server) createShop(c *gin.Context) {
 func (s *Server) getShop(c *gin.Context) {
 	sh, err := s.catalog.Shop(c.Request.Context(), c.Param("id"))
 	s.reply(c, http.StatusOK, sh, err)
+}
+
+func (s *Server) myShops(c *gin.Context) {
+	shops, err := s.catalog.ShopsOf(c.Request.Context(), mustUser(c).ID)
+	s.reply(c, http.StatusOK, gin.H{"items": shops}, err)
 }
 
 func (s *Server) updateShop(c *gin.Context) {

@@ -25,8 +25,6 @@ const (
 	pongWait       = 15 * time.Second
 	writeWait      = 10 * time.Second
 	maxClientFrame = 16 << 10
-	// sessionCookie is the web app's HttpOnly session cookie.
-	sessionCookie = "reelmart_session"
 )
 
 var errOriginNotAllowed = &reelmart.Error{Kind: reelmart.KindForbidden, Code: "origin_not_allowed",

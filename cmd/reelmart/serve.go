@@ -12,6 +12,7 @@ import (
 
 	"github.com/reelmart/reelmart/api"
 	"github.com/reelmart/reelmart/platform/jobs"
+	"github.com/reelmart/reelmart/web"
 )
 
 func serve(ctx context.Context, cfg *Config, args []string, stdout, stderr io.Writer) int {
@@ -55,6 +56,7 @@ func serve(ctx context.Context, cfg *Config, args []string, stdout, stderr io.Wr
 		Checks:     m.checks(),
 		Metrics:    m.Metrics,
 		Blob:       m.BlobHTTP,
+		Web:        web.Dist(),
 	})
 	srv := &http.Server{
 		Handler:           handler,
