@@ -5,11 +5,14 @@ import { RequireUser } from "./account/RequireUser";
 import { SessionProvider, useSession } from "./account/session";
 import { SignIn } from "./account/SignIn";
 import { SignUp } from "./account/SignUp";
+import { Feed } from "./feed/Feed";
 import { match, type Params } from "./lib/route";
-import { IconBag, IconPlusSquare, IconUser } from "./ui/icons";
+import { IconBag, IconChat, IconHome, IconPlusSquare, IconUser } from "./ui/icons";
 import { Loading, Page } from "./ui/Page";
 import { Link, useLocation } from "./ui/router";
 import { Toasts } from "./ui/toast";
+import { start, stop, unreadTotal } from "./chat/live";
+import { useInbox } from "./chat/useInbox";
 
 type Screen = ComponentType<{ params: Params }>;
 
@@ -25,11 +28,14 @@ interface Route {
 const eager = (s: Screen) => () => Promise.resolve(s);
 
 const routes: Route[] = [
-  { pattern: "/", load: () => import("./shop/Browse").then((m) => m.Browse) },
+  { pattern: "/", load: eager(Feed as Screen), bare: true },
   { pattern: "/signin", load: eager(SignIn as Screen) },
   { pattern: "/signup", load: eager(SignUp as Screen) },
   { pattern: "/shop", load: () => import("./shop/Browse").then((m) => m.Browse) },
   { pattern: "/me", load: () => import("./account/Me").then((m) => m.Me as Screen), auth: true },
+  { pattern: "/inbox", load: () => import("./chat/InboxPage").then((m) => m.InboxPage as Screen), auth: true },
+  { pattern: "/inbox/new", load: () => import("./chat/NewThread").then((m) => m.NewThread as Screen), auth: true },
+  { pattern: "/inbox/:id", load: () => import("./chat/ThreadPage").then((m) => m.ThreadPage), auth: true },
   { pattern: "/u/:id", load: () => import("./account/UserPage").then((m) => m.UserPage) },
   { pattern: "/v/:id", load: () => import("./watch/WatchPage").then((m) => m.WatchPage) },
   { pattern: "/p/:id", load: () => import("./product/ProductPage").then((m) => m.ProductPage) },
@@ -85,13 +91,15 @@ function NotFound() {
   return (
     <Page title="Not found" back>
       <p>There is nothing at this address.</p>
-      <Link class="btn btn--primary" href="/">Go to the shop</Link>
+      <Link class="btn btn--primary" href="/">Go to the feed</Link>
     </Page>
   );
 }
 
 const tabs = [
-  { href: "/", label: "Shop", icon: IconBag, match: (p: string) => p === "/" || /^\/(shop|cart|checkout|orders|p\/|v\/)/.test(p) },
+  { href: "/", label: "Feed", icon: IconHome, match: (p: string) => p === "/" || p.startsWith("/v/") },
+  { href: "/shop", label: "Shop", icon: IconBag, match: (p: string) => /^\/(shop|cart|checkout|orders|p\/)/.test(p) },
+  { href: "/inbox", label: "Inbox", icon: IconChat, match: (p: string) => p.startsWith("/inbox") },
   { href: "/studio", label: "Studio", icon: IconPlusSquare, match: (p: string) => p.startsWith("/studio") || p.startsWith("/merchant") },
   { href: "/me", label: "Me", icon: IconUser, match: (p: string) => /^\/(me|wallet|signin|signup)/.test(p) },
 ];
@@ -99,6 +107,12 @@ const tabs = [
 function TabBar() {
   const { path } = useLocation();
   const { user } = useSession();
+  useInbox();
+  const unread = user ? unreadTotal() : 0;
+  useEffect(() => {
+    if (user) start(user.id);
+    else if (user === null) stop();
+  }, [user?.id, user === null]);
   return (
     <nav class="tabbar" aria-label="Main">
       {tabs.map((t) => {
@@ -108,6 +122,9 @@ function TabBar() {
           <Link key={t.href} href={href} class={"tabbar__tab" + (current ? " tabbar__tab--on" : "")} aria-current={current ? "page" : undefined}>
             <t.icon />
             <span>{t.href === "/me" && user === null ? "Sign in" : t.label}</span>
+            {t.href === "/inbox" && unread > 0 && (
+              <span class="tabbar__badge" aria-label={`${unread} unread`}>{unread}</span>
+            )}
           </Link>
         );
       })}

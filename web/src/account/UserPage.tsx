@@ -10,6 +10,7 @@ import { Empty, Loading, Page } from "../ui/Page";
 import { Link, navigate } from "../ui/router";
 import { useLoad } from "../ui/useLoad";
 import { useSession } from "./session";
+import { AskButton } from "../chat/AskButton";
 
 export function UserPage({ params }: { params: Params }) {
   const id = params.id!;
@@ -50,6 +51,7 @@ export function UserPage({ params }: { params: Params }) {
           {p.is_following ? "Following" : "Follow"}
         </button>
       )}
+      {user && user.id !== p.id && <AskButton peer={{ type: "user", id: p.id }} label={`Message ${p.display_name}`} />}
       <FormError text={err} />
       <section class="section">
         <h2>Videos</h2>

@@ -1001,6 +1001,354 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The personalised swipe feed.
+         * @description Ranked for the caller: a signed-in user, or the viewer of the signed
+         *     `viewer_id` cookie, or nobody (then without history). Without
+         *     `cursor` a new session starts; following `next_cursor` pages through
+         *     it without ever repeating a video or skipping one that was ranked,
+         *     on any server. When the ranked list runs out, videos this viewer was
+         *     already served are offered again, least recently served first;
+         *     `next_cursor` is null only when nothing is left. Cursors of the feed
+         *     expire 24 hours after their session started; an expired, forged or
+         *     another viewer's cursor is 422 `validation_failed` (field `cursor`).
+         *     `degraded` is true when the page was ranked from the database because
+         *     the search engine was unreachable. `debug=1` adds each item's score
+         *     parts. docs/FEED.md explains the ranking.
+         */
+        get: operations["getFeed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/feed/following": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Ready videos of the creators the caller follows, newest first.
+         * @description Read from the database, so it never depends on the search engine
+         *     (`degraded` is always false). Page with `cursor`; a forged cursor is
+         *     422 `validation_failed` (field `cursor`).
+         */
+        get: operations["getFollowingFeed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/trending/hashtags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The hashtags trending over the last 24 hours.
+         * @description A hashtag's score sums, over the ready videos published with it in
+         *     the last 24 hours, `1 + ln(1 + views) + 2·ln(1 + likes + shares)`.
+         *     Recomputed at most once a minute per server.
+         */
+        get: operations["getTrendingHashtags"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/videos/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["VideoID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a batch of watch events for a ready video.
+         * @description Anonymous viewers may send events: the server then sets (or keeps) a
+         *     signed `viewer_id` cookie (HttpOnly, SameSite=Lax, Secure over
+         *     HTTPS) that names them, and merges their history into the account
+         *     when they sign in or register with it. A forged cookie is replaced
+         *     by a new one.
+         *
+         *     Answers 202 only once the batch is stored. An `event_id` the viewer
+         *     sent in the last 24 hours is dropped (`duplicates`), so a batch may
+         *     be retried safely. A `view` counts once per viewer and video per 30
+         *     minutes; `complete`, `share` and each product's `product_click`
+         *     once per such view. Watch time is credited up to the wall-clock time
+         *     since the viewer's previous batch for this video plus 30 s (at most
+         *     90 s per batch): send a batch at least every 15 s while playing and
+         *     when the video leaves the screen. Counters reach `stats` and the
+         *     feed's index within about 10 s.
+         *
+         *     A batch with any invalid event stores nothing: 422
+         *     `validation_failed` names each field (`events[3].position_ms`). More
+         *     than 600 events a minute from one viewer, or 6,000 from one client
+         *     address, is 429 `too_many_events` with `Retry-After`.
+         */
+        post: operations["postVideoEvents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/videos/{id}/like": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["VideoID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /** Like a ready video; liking twice is one like. */
+        put: operations["likeVideo"];
+        post?: never;
+        /** Take a like back; not liking is not an error. */
+        delete: operations["unlikeVideo"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/videos/{id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["VideoID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Comments on a ready video, newest first.
+         * @description Without `parent_id`, the comments on the video, each with its
+         *     `reply_count`; with it, the replies to that comment. Comments by
+         *     users the caller blocked, or who blocked the caller, are left out.
+         */
+        get: operations["listComments"];
+        put?: never;
+        /**
+         * Comment on a ready video, or reply to a comment.
+         * @description `body` is 1–1,000 Unicode code points, not only white space, and is
+         *     stored as given. Replies are one level deep: a reply to a reply is
+         *     attached to the top-level comment it belongs to. At most 10 comments
+         *     a minute per user (429 `too_many_comments`).
+         */
+        post: operations["postComment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/comments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a comment and its replies (its author or the video's creator). */
+        delete: operations["deleteComment"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/videos/{id}/analytics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["VideoID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A video's counters per day and its audience retention (its creator only).
+         * @description Days are UTC dates from `from` to `to` (both included; by default the
+         *     28 days up to today), every day listed, zero where nothing
+         *     happened, at most 366 days. Per-day counters are net: a like taken
+         *     back or a refund counts against the day it happened. Others get 403
+         *     `not_video_owner` for a ready video and 404 for one that is not.
+         */
+        get: operations["videoAnalytics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}/block": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["UserID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Block a user (idempotent).
+         * @description While either user has blocked the other, neither can open a chat
+         *     thread with the other or send in their threads (403 `blocked`), and
+         *     the feed and comments hide the other's videos and comments.
+         */
+        put: operations["blockUser"];
+        post?: never;
+        /** Unblock a user (idempotent). */
+        delete: operations["unblockUser"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/threads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's threads by last activity, newest first. */
+        get: operations["listThreads"];
+        put?: never;
+        /**
+         * The caller's one thread with a user or a shop, created on first use.
+         * @description A `context` adds a card message of that product, order or video,
+         *     sent by the caller, unless the thread's last card is already that
+         *     context. An order context with a `user` peer, sent by the owner of
+         *     the order's shop to its buyer, opens that shop's thread with the buyer.
+         */
+        post: operations["openThread"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/threads/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ThreadID"];
+            };
+            cookie?: never;
+        };
+        /** One of the caller's threads. */
+        get: operations["getThread"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/threads/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ThreadID"];
+            };
+            cookie?: never;
+        };
+        /** A thread's messages, newest first, paged backwards. */
+        get: operations["listMessages"];
+        put?: never;
+        /** Send a text or card message (idempotent by `client_msg_id`). */
+        post: operations["sendMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/threads/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ThreadID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move the caller's read mark forward to `seq`.
+         * @description A `seq` at or below the current mark changes nothing; above the thread's last message it is 422.
+         */
+        post: operations["markRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The real-time WebSocket (see docs/CHAT.md and the `Ws…` schemas).
+         * @description Authenticate with `Authorization: Bearer`, with `?access_token=`, or
+         *     with the web app's `reelmart_session` cookie from an allowed `Origin`.
+         *     The server's frames are `WsServerFrame`, the client's `WsClientFrame`,
+         *     one JSON object per text frame. With `since`, every inbox event after
+         *     it is replayed in order before live events. Close codes: 1001 the node
+         *     is shutting down, 1008 the session ended, 1009 a frame over 16 KiB,
+         *     1013 the socket fell behind (reconnect with `since`).
+         */
+        get: operations["chatSocket"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1457,6 +1805,460 @@ export interface components {
             request_id?: string;
             errors?: components["schemas"]["FieldError"][];
         };
+        EngagementEvent: {
+            /** @description Unique per viewer (a UUID); a repeat within 24 h is dropped. */
+            event_id: string;
+            /** @enum {unknown} */
+            type: "view" | "progress" | "complete" | "share" | "product_click";
+            /**
+             * @description Playback position, at most the video's duration.
+             * @default 0
+             */
+            position_ms: number;
+            /**
+             * @description Playback time since the viewer's previous event for this video, loops included.
+             * @default 0
+             */
+            watched_ms: number;
+            /** @description Required for `product_click` (a product pinned to the video); not allowed otherwise. */
+            product_id?: string;
+        };
+        EventBatch: {
+            events: components["schemas"]["EngagementEvent"][];
+        };
+        EventReceipt: {
+            /** @description Events stored. */
+            accepted: number;
+            /** @description Events dropped because their event_id was already seen. */
+            duplicates: number;
+        };
+        /**
+         * @description A video's counters. `likes` and `comments` change with each like and
+         *     comment; the others trail the events by a few seconds.
+         */
+        VideoStats: {
+            views: number;
+            unique_viewers: number;
+            watch_ms: number;
+            completions: number;
+            completion_rate: number;
+            likes: number;
+            shares: number;
+            comments: number;
+            product_clicks: number;
+            add_to_carts: number;
+            /** @description Orders paid, net of refunds. */
+            purchases: number;
+        };
+        LikeState: {
+            video_id: string;
+            liked: boolean;
+            likes: number;
+        };
+        CommentInput: {
+            body: string;
+            /** @description Reply to this comment. */
+            parent_id?: string | null;
+        };
+        Comment: {
+            id: string;
+            video_id: string;
+            /** @description The top-level comment this replies to; null for a top-level comment. */
+            parent_id: string | null;
+            author: components["schemas"]["Creator"];
+            body: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description Replies the caller can see; 0 for a reply. */
+            reply_count: number;
+            /** @description The caller wrote it or made the video. */
+            can_delete: boolean;
+        };
+        CommentPage: {
+            items: components["schemas"]["Comment"][];
+            next_cursor: string | null;
+        };
+        DayCounters: {
+            /** Format: date */
+            date: string;
+            views: number;
+            watch_ms: number;
+            completions: number;
+            likes: number;
+            shares: number;
+            comments: number;
+            product_clicks: number;
+            add_to_carts: number;
+            purchases: number;
+        };
+        /** @description `viewers[s]` is how many views were still watching at second `s`; `viewers[0]` is every view. */
+        Retention: {
+            duration_ms: number;
+            views: number;
+            viewers: number[];
+        };
+        VideoAnalytics: {
+            video_id: string;
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            totals: components["schemas"]["VideoStats"];
+            days: components["schemas"]["DayCounters"][];
+            retention: components["schemas"]["Retention"];
+        };
+        /** @description Interest weights, strongest first, decayed to now; a signal loses half its weight every `half_life_hours`. */
+        InterestProfile: {
+            hashtags: {
+                tag: string;
+                weight: number;
+            }[];
+            creators: {
+                creator_id: string;
+                weight: number;
+            }[];
+            half_life_hours: number;
+        };
+        LikeRecord: {
+            video_id: string;
+            /** Format: date-time */
+            liked_at: string;
+        };
+        CommentRecord: {
+            id: string;
+            video_id: string;
+            parent_id: string | null;
+            body: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        WatchRecord: {
+            video_id: string;
+            /** Format: date-time */
+            first_watched_at: string;
+            /** Format: date-time */
+            last_watched_at: string;
+            views: number;
+            watch_ms: number;
+            completions: number;
+        };
+        FeedCreator: {
+            id: string;
+            handle: string;
+            display_name: string;
+            /** @description Whether the caller follows the creator; false when signed out. */
+            is_following: boolean;
+        };
+        /**
+         * @description A ready video as `GET /videos/{id}` returns it, plus its `stats`,
+         *     whether the caller `liked` it and `creator.is_following`. Pinned
+         *     products carry their lowest price and the stock available now.
+         */
+        FeedItem: {
+            id: string;
+            /** @constant */
+            status: "ready";
+            progress: number;
+            caption: string;
+            hashtags: string[];
+            duration_ms: number;
+            width: number;
+            height: number;
+            renditions: components["schemas"]["Rendition"][];
+            /** Format: uri */
+            hls_url: string;
+            /** Format: uri */
+            poster_url: string;
+            /** @description In the creator's order. */
+            products: components["schemas"]["PinnedProduct"][];
+            creator: components["schemas"]["FeedCreator"];
+            /** Format: date-time */
+            created_at: string;
+            stats: components["schemas"]["VideoStats"];
+            /** @description Whether the caller liked it; false without a viewer. */
+            liked: boolean;
+            debug?: components["schemas"]["FeedDebug"];
+        };
+        /**
+         * @description Why the item is where it is (only with `debug=1`). `score` is the sum
+         *     of `parts` (each already weighted); `rates` are the smoothed
+         *     engagement rates behind `quality`. `explore` marks an exploration
+         *     slot, filled at random from new videos with few views rather than by
+         *     score. `sources` names the candidate sources that found it.
+         */
+        FeedDebug: {
+            score: number;
+            parts: {
+                interest: number;
+                quality: number;
+                affinity: number;
+                freshness: number;
+                commerce: number;
+            };
+            rates: {
+                completion: number;
+                like: number;
+                share: number;
+                purchase: number;
+            };
+            sources: ("fresh" | "interest" | "following" | "trending" | "explore" | "database" | "served")[];
+            explore: boolean;
+        };
+        FeedPage: {
+            items: components["schemas"]["FeedItem"][];
+            next_cursor: string | null;
+            /** @description Ranked from the database: the search engine was unreachable. */
+            degraded: boolean;
+        };
+        VideoSearchPage: {
+            items: components["schemas"]["FeedItem"][];
+            next_cursor: string | null;
+            total: number;
+        };
+        UserSearchPage: {
+            items: components["schemas"]["Profile"][];
+            next_cursor: string | null;
+            total: number;
+        };
+        TrendingHashtag: {
+            /** @description Lower case, without `#`. */
+            tag: string;
+            score: number;
+            /** @description Videos published with it in the window. */
+            videos: number;
+            /** @description Their views. */
+            views: number;
+        };
+        TrendingHashtags: {
+            items: components["schemas"]["TrendingHashtag"][];
+            /** @constant */
+            window_hours: 24;
+            /** @description Computed from the database: the search engine was unreachable. */
+            degraded: boolean;
+        };
+        ChatRef: {
+            /** @enum {unknown} */
+            type: "user" | "shop";
+            id: string;
+        };
+        CardRef: {
+            /** @enum {unknown} */
+            type: "product" | "order" | "video";
+            id: string;
+        };
+        ThreadInput: {
+            peer: components["schemas"]["ChatRef"];
+            context?: components["schemas"]["CardRef"];
+        };
+        /** @description The other side of a thread as the caller sees it. A deleted account or shop keeps its id, with `deleted` true and `name` "Deleted account" (or "Deleted shop"). */
+        ChatPeer: {
+            /** @enum {unknown} */
+            type: "user" | "shop";
+            id: string;
+            /** @description A user's display name or a shop's name. */
+            name: string;
+            /** @description Users only. */
+            handle?: string;
+            /** @description null until profiles have avatars. */
+            avatar_url: string | null;
+            deleted: boolean;
+        };
+        /** @description A product as it was when the card was sent; open the live one by `id`. */
+        ProductCard: {
+            /** @constant */
+            type: "product";
+            id: string;
+            title: string;
+            image_url: string | null;
+            price_min: components["schemas"]["Money"];
+            price_max: components["schemas"]["Money"];
+            in_stock: boolean;
+            stock_available: number;
+            shop_id: string;
+            shop_name: string;
+        };
+        /** @description An order as it was when the card was sent, without shipping details. */
+        OrderCard: {
+            /** @constant */
+            type: "order";
+            id: string;
+            status: components["schemas"]["OrderState"];
+            total: components["schemas"]["Money"];
+            /** @description Units over all lines. */
+            item_count: number;
+            /** @description The first line's product title. */
+            title: string;
+            /** @description The first line's product. */
+            product_id: string;
+            shop_id: string;
+            /** Format: date-time */
+            placed_at: string;
+        };
+        /** @description A video as it was when the card was sent. */
+        VideoCard: {
+            /** @constant */
+            type: "video";
+            id: string;
+            caption: string;
+            poster_url: string | null;
+            duration_ms: number;
+            creator: components["schemas"]["Creator"];
+        };
+        Card: components["schemas"]["ProductCard"] | components["schemas"]["OrderCard"] | components["schemas"]["VideoCard"];
+        Message: {
+            id: string;
+            thread_id: string;
+            /** @description Gapless and increasing within the thread. */
+            seq: number;
+            sender_id: string;
+            /** @description Set when a member of the shop sent it in a shop thread: show it as the shop's. */
+            shop_id: string | null;
+            /** @enum {unknown} */
+            kind: "text" | "card";
+            /** @description The text as sent (kind text). Render it as text, never as HTML. */
+            body: string | null;
+            /** @description The snapshot (kind card). */
+            card: components["schemas"]["Card"] | null;
+            client_msg_id: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /** @description Exactly one of `body` and `card`. */
+        MessageInput: {
+            /** @description Unique per message from this sender; a retry with it returns the stored message. */
+            client_msg_id: string;
+            /** @description 1–4,000 Unicode code points, stored as given. */
+            body?: string;
+            card?: components["schemas"]["CardRef"];
+        };
+        MessagePage: {
+            /** @description Newest first. */
+            items: components["schemas"]["Message"][];
+            /** @description The `before_seq` of the next, older page; null at the first message. */
+            next_cursor: string | null;
+        };
+        Thread: {
+            id: string;
+            /** @enum {unknown} */
+            kind: "user" | "shop";
+            peer: components["schemas"]["ChatPeer"];
+            /** @description The shop of a shop thread. */
+            shop_id: string | null;
+            last_message: components["schemas"]["Message"] | null;
+            last_seq: number;
+            /** @description The caller's read mark. */
+            read_seq: number;
+            unread_count: number;
+            /** @description The other side's highest read mark: own messages up to it are read (✓✓). */
+            peer_read_seq: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            last_activity_at: string;
+        };
+        ThreadPage: {
+            items: components["schemas"]["Thread"][];
+            next_cursor: string | null;
+        };
+        ReadInput: {
+            seq: number;
+        };
+        ReadState: {
+            thread_id: string;
+            read_seq: number;
+            unread_count: number;
+        };
+        ChatExport: {
+            threads: {
+                thread: components["schemas"]["Thread"];
+                /** @description Oldest first. */
+                messages: components["schemas"]["Message"][];
+            }[];
+        };
+        WsHello: {
+            /** @constant */
+            type: "hello";
+            user_id: string;
+            /** @description The user's inbox head when the socket opened. */
+            inbox_seq: number;
+            /** @description The `since` asked for. */
+            since: number | null;
+            /** @description `since` was above the head: refetch over HTTP. */
+            reset: boolean;
+            /** @description How often the server pings. */
+            heartbeat_ms: number;
+        };
+        WsMessageEvent: {
+            /** @constant */
+            type: "message";
+            /** @description The user's inbox seq. */
+            seq: number;
+            thread_id: string;
+            message: components["schemas"]["Message"];
+        };
+        WsReadEvent: {
+            /** @constant */
+            type: "read";
+            seq: number;
+            thread_id: string;
+            /** @description Whose mark moved. */
+            user_id: string;
+            read_seq: number;
+        };
+        WsThreadEvent: {
+            /** @constant */
+            type: "thread";
+            seq: number;
+            thread: components["schemas"]["Thread"];
+        };
+        WsAck: {
+            /** @constant */
+            type: "ack";
+            /** @description The client frame's id. */
+            id: string;
+            message?: components["schemas"]["Message"];
+            read?: components["schemas"]["ReadState"];
+        };
+        WsError: {
+            /** @constant */
+            type: "error";
+            id: string | null;
+            /** @description The HTTP status the same failure gets over HTTP. */
+            status: number;
+            code: string;
+            detail: string;
+            errors?: components["schemas"]["FieldError"][];
+            /** @description Seconds */
+            retry_after?: number;
+        };
+        WsPong: {
+            /** @constant */
+            type: "pong";
+            id: string | null;
+        };
+        WsServerFrame: components["schemas"]["WsHello"] | components["schemas"]["WsMessageEvent"] | components["schemas"]["WsReadEvent"] | components["schemas"]["WsThreadEvent"] | components["schemas"]["WsAck"] | components["schemas"]["WsError"] | components["schemas"]["WsPong"];
+        WsSend: {
+            /** @constant */
+            type: "send";
+            id: string;
+            thread_id: string;
+            client_msg_id: string;
+            body?: string;
+            card?: components["schemas"]["CardRef"];
+        };
+        WsRead: {
+            /** @constant */
+            type: "read";
+            id: string;
+            thread_id: string;
+            seq: number;
+        };
+        WsPing: {
+            /** @constant */
+            type: "ping";
+            id?: string;
+        };
+        WsClientFrame: components["schemas"]["WsSend"] | components["schemas"]["WsRead"] | components["schemas"]["WsPing"];
     };
     responses: {
         /** @description The body or the query could not be read: `malformed_json` (also for a string holding U+0000), `empty_body`, `invalid_type`, `unknown_field`, `invalid_query` (a query parameter that is not UTF-8 text or holds U+0000). */
@@ -1587,6 +2389,34 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description `thread_not_found`: no such thread, or not the caller's. */
+        ThreadNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description `blocked`: one of the two users has blocked the other. */
+        ChatBlocked: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description `rate_limited`: too many messages; wait `Retry-After` seconds. */
+        ChatRateLimited: {
+            headers: {
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
     };
     parameters: {
         /** @description Optional; a replay with the same key and body returns the first answer byte for byte. */
@@ -1596,6 +2426,7 @@ export interface components {
         UserID: string;
         VideoID: string;
         TusResumable: "1.0.0";
+        ThreadID: string;
     };
     requestBodies: never;
     headers: never;
@@ -3755,6 +4586,602 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthenticated"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getFeed: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                /** @description 1 or true: add `debug` to each item. */
+                debug?: "0" | "1" | "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the feed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedPage"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            422: components["responses"]["Invalid"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getFollowingFeed: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the following feed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedPage"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            422: components["responses"]["Invalid"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getTrendingHashtags: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The hashtags, highest score first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrendingHashtags"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            422: components["responses"]["Invalid"];
+            default: components["responses"]["Error"];
+        };
+    };
+    postVideoEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["VideoID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventBatch"];
+            };
+        };
+        responses: {
+            /** @description Stored. */
+            202: {
+                headers: {
+                    /** @description `viewer_id=…` for a signed-out viewer who had no valid one. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventReceipt"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMedia"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["RateLimited"];
+            default: components["responses"]["Error"];
+        };
+    };
+    likeVideo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["VideoID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The like state and the video's like count. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LikeState"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    unlikeVideo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["VideoID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The like state and the video's like count. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LikeState"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listComments: {
+        parameters: {
+            query?: {
+                /** @description List the replies to this top-level comment. */
+                parent_id?: string;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["VideoID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of comments. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommentPage"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            default: components["responses"]["Error"];
+        };
+    };
+    postComment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["VideoID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommentInput"];
+            };
+        };
+        responses: {
+            /** @description The new comment. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comment"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMedia"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["RateLimited"];
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteComment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    videoAnalytics: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["VideoID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The analytics. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoAnalytics"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            default: components["responses"]["Error"];
+        };
+    };
+    blockUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["UserID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Blocked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            /** @description `cannot_block_self`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    unblockUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["UserID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Not blocked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listThreads: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of threads. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThreadPage"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            422: components["responses"]["Invalid"];
+            default: components["responses"]["Error"];
+        };
+    };
+    openThread: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ThreadInput"];
+            };
+        };
+        responses: {
+            /** @description The thread already existed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Thread"];
+                };
+            };
+            /** @description The thread was created by this call. */
+            201: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Thread"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["ChatBlocked"];
+            /** @description `user_not_found` or `shop_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["ChatRateLimited"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getThread: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ThreadID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The thread. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Thread"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["ThreadNotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listMessages: {
+        parameters: {
+            query?: {
+                /** @description Only messages with a lower `seq`; pass the previous page's `next_cursor`. */
+                before_seq?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["ThreadID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of messages. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagePage"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["ThreadNotFound"];
+            422: components["responses"]["Invalid"];
+            default: components["responses"]["Error"];
+        };
+    };
+    sendMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ThreadID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MessageInput"];
+            };
+        };
+        responses: {
+            /** @description A retry of a `client_msg_id` this sender already used in this thread; the stored message. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description The stored message. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["ChatBlocked"];
+            404: components["responses"]["ThreadNotFound"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["ChatRateLimited"];
+            default: components["responses"]["Error"];
+        };
+    };
+    markRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ThreadID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReadInput"];
+            };
+        };
+        responses: {
+            /** @description The caller's read state in the thread. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadState"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["ThreadNotFound"];
+            422: components["responses"]["Invalid"];
+            default: components["responses"]["Error"];
+        };
+    };
+    chatSocket: {
+        parameters: {
+            query?: {
+                /** @description The last inbox `seq` the client processed. */
+                since?: number;
+                /** @description A session token, for clients that cannot send headers. Never logged. */
+                access_token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Switching to the WebSocket protocol. */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `upgrade_required`: not a WebSocket handshake; `invalid_query`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description `origin_not_allowed`: a cookie session from another site's page. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["Invalid"];
+            /** @description `too_many_sockets`: close another of the user's sockets first. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             default: components["responses"]["Error"];
         };
     };

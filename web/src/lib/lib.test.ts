@@ -202,3 +202,17 @@ describe("typed lists", () => {
     expect(captionTags("Linen for #summer days #beach!")).toEqual(["summer", "beach"]);
   });
 });
+
+import { retentionCurve, toUnixDays } from "./charts";
+
+describe("charts", () => {
+  test("retention as percent of the first second's audience", () => {
+    expect(retentionCurve([10, 8, 5, 0])).toEqual({ x: [0, 1, 2, 3], pct: [100, 80, 50, 0] });
+    expect(retentionCurve([])).toEqual({ x: [], pct: [] });
+    expect(retentionCurve([0, 0])).toEqual({ x: [], pct: [] });
+  });
+
+  test("days as unix seconds at UTC midnight", () => {
+    expect(toUnixDays(["2026-12-05"])).toEqual([Date.UTC(2026, 11, 5) / 1000]);
+  });
+});

@@ -37,7 +37,7 @@ export function CartPage() {
       {c && c.items.length === 0 && (
         <Empty>
           <p>Your cart is empty.</p>
-          <Link class="btn btn--primary" href="/">Find something to buy</Link>
+          <Link class="btn btn--primary" href="/">Find something in the feed</Link>
         </Empty>
       )}
       {c && c.items.length > 0 && !checkout && (

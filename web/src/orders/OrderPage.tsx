@@ -15,6 +15,7 @@ import { useLoad } from "../ui/useLoad";
 import { payOrder } from "./buy";
 import { intents } from "./intents";
 import { OrderStatus, stateText } from "./status";
+import { AskButton } from "../chat/AskButton";
 
 export function OrderPage({ params }: { params: Params }) {
   const { query } = useLocation();
@@ -117,6 +118,7 @@ export function OrderPage({ params }: { params: Params }) {
             <button class="btn btn--primary" disabled={busy}>Mark as shipped</button>
           </form>
         )}
+        <AskButton peer={buyer ? { type: "shop", id: o.shop_id } : { type: "user", id: o.buyer_id }} context={{ type: "order", id: o.id }} label={buyer ? "Ask the shop about this order" : "Message the buyer"} />
         {!buyer && (o.state === "paid" || o.state === "shipped") && (
           <button class="btn btn--danger" disabled={busy} onClick={refund}>Refund in full</button>
         )}

@@ -16,6 +16,7 @@ import { Link, navigate } from "../ui/router";
 import { toast } from "../ui/toast";
 import { useLoad } from "../ui/useLoad";
 import { VariantPicker } from "./VariantPicker";
+import { AskButton } from "../chat/AskButton";
 
 interface Props {
   productId: string;
@@ -162,6 +163,7 @@ export function ProductView({ productId, sourceVideoId, onStep }: Props) {
           Buy now
         </button>
       </div>
+      {user?.id !== undefined && <AskButton peer={{ type: "shop", id: p.shop_id }} context={{ type: "product", id: p.id }} label="Ask the shop" />}
     </div>
   );
 }

@@ -13,6 +13,7 @@ import { Player } from "../watch/Player";
 import type { PinDraft } from "./draft";
 import { PinEditor, pinsForAPI } from "./PinEditor";
 import { VideoStats, VideoStatus } from "./Studio";
+import { VideoAnalytics } from "./VideoAnalytics";
 
 export function StudioVideo({ params }: { params: Params }) {
   const video = useLoad(() => ok(api.GET("/api/v1/videos/{id}", { params: { path: { id: params.id! } } })), [params.id]);
@@ -78,6 +79,7 @@ export function StudioVideo({ params }: { params: Params }) {
         </div>
       )}
       <VideoStats v={v} />
+      {v.status === "ready" && <VideoAnalytics videoId={v.id} />}
       {v.status !== "failed" && (
         <section class="section">
           <PinEditor pins={current} onChange={setPins} durationMs={v.duration_ms ?? 0} errors={fieldErrors(err?.problem)} />

@@ -16,7 +16,7 @@ export function Avatar({ name, url, size = 40 }: Props) {
     .map((w) => w[0]!.toUpperCase())
     .join("");
   const hue = parseInt(fingerprint(name).slice(0, 4), 36) % 360;
-  const style = { width: size + "px", height: size + "px", fontSize: Math.round(size * 0.4) + "px", background: `hsl(${hue} 55% 38%)` };
+  const style = { width: size + "px", height: size + "px", fontSize: Math.round(size * 0.4) + "px", background: `hsl(${hue} 50% 28%)` };
   return url ? (
     <img class="avatar" src={url} alt="" width={size} height={size} style={style} />
   ) : (

@@ -24,9 +24,10 @@ interface Props {
   rail?: ComponentChildren;
   /** creatorExtra sits beside the creator's name (follow). */
   creatorExtra?: ComponentChildren;
+  onShare?: () => void;
 }
 
-export function Reel({ video, active, load, onOpenProduct, onTime, onPlaying, rail, creatorExtra }: Props) {
+export function Reel({ video, active, load, onOpenProduct, onTime, onPlaying, rail, creatorExtra, onShare }: Props) {
   const muted = useMuted();
   const [pos, setPos] = useState(0);
   const [dur, setDur] = useState(video.duration_ms ?? 0);
@@ -38,6 +39,7 @@ export function Reel({ video, active, load, onOpenProduct, onTime, onPlaying, ra
     try {
       await navigator.clipboard.writeText(url);
       toast("Link copied");
+      onShare?.();
     } catch {
       toast(url);
     }
