@@ -80,6 +80,6 @@ func (s *Service) Hidden(ctx context.Context, viewerID string) ([]string, error)
 
 // Blocked returns the users blockerID has blocked, oldest block first, for the export.
 func (s *Service) Blocked(ctx context.Context, blockerID string) ([]User, error) {
-	return s.listUsers(ctx, `SELECT u.id, u.handle, u.display_name, u.created_at FROM user_blocks b
+	return s.listUsers(ctx, `SELECT `+userColumns("u.")+` FROM user_blocks b
 		JOIN users u ON u.id = b.blocked_id WHERE b.blocker_id = $1 ORDER BY b.created_at, u.id`, blockerID)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/reelmart/reelmart/catalog"
 	"github.com/reelmart/reelmart/chat"
 	"github.com/reelmart/reelmart/checkout"
+	"github.com/reelmart/reelmart/feed/engagement"
 	"github.com/reelmart/reelmart/platform/bus/memory"
 	"github.com/reelmart/reelmart/platform/db"
 	"github.com/reelmart/reelmart/platform/db/dbtest"
@@ -58,7 +59,8 @@ func newChatHarness(t *testing.T, d *db.DB, cfg chat.Config) *chatHarness {
 	checks := []api.Check{{Name: "database", Ping: d.PingContext}}
 	srv := api.New(api.Deps{Log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Accounts: accounts, Catalog: cat, Checkout: co, Chat: svc, Hub: hub, Checks: checks, MaxBodyBytes: 64 << 10,
-		PublicURL: "https://reelmart.example"})
+		Engagement: testEngagement(t, d, c.now, engagement.Config{}),
+		PublicURL:  "https://reelmart.example"})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() { hub.Close(); ts.Close(); b.Close() })
 	return &chatHarness{harness: &harness{t: t, db: d, srv: srv, clock: c, checks: checks}, chat: svc, hub: hub, url: ts.URL, logs: logs}
