@@ -73,3 +73,17 @@ export async function ok<T>(p: Promise<Result<T>>): Promise<T> {
   }
   return r.data as T;
 }
+
+export type ProductSearchPage = Schemas["ProductSearchPage"];
+
+/**
+ * searchProducts asks GET /search for products. The endpoint answers one of
+ * three page shapes chosen by `type`; asking for products gets the product page.
+ */
+export async function searchProducts(
+  query: { q?: string; in_stock?: boolean; min_price?: number; max_price?: number; cursor?: string; limit?: number },
+  signal?: AbortSignal,
+): Promise<ProductSearchPage> {
+  const page = await ok(api.GET("/api/v1/search", { params: { query: { ...query, type: "products" } }, signal }));
+  return page as ProductSearchPage;
+}

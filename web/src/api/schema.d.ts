@@ -74,7 +74,14 @@ export interface paths {
         delete: operations["deleteMe"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change the caller's display name or bio.
+         * @description Fields left out are kept. Both are trimmed. `display_name`: 1–50
+         *     characters, no control characters. `bio`: at most 300 characters,
+         *     line breaks allowed (CR LF becomes LF), no other control characters;
+         *     `""` clears it. Text is stored as given: clients show it as text.
+         */
+        patch: operations["updateMe"];
         trace?: never;
     };
     "/api/v1/me/export": {
@@ -609,13 +616,25 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Search (products for now).
-         * @description `type=products` finds active products by relevance to `q` (title
+         * Search videos, products or users.
+         * @description `type=videos` ranks ready videos by relevance of `q` to their hashtags
+         *     (weighing most), caption, creator handle and pinned products' titles,
+         *     with English stemming; items are feed items. A blank `q` lists
+         *     ready videos newest first.
+         *
+         *     `type=products` finds active products by relevance to `q` (title
          *     weighs most, then description, attribute values and shop name, with
          *     English stemming); a blank `q` lists them most recently updated
          *     first. Prices are in minor units: a product matches when the span of
-         *     its SKU prices overlaps [`min_price`, `max_price`]. Changes show up
-         *     within about a second.
+         *     its SKU prices overlaps [`min_price`, `max_price`]; `in_stock`,
+         *     `min_price` and `max_price` apply to products only.
+         *
+         *     `type=users` matches `q` against handles and display names: an exact
+         *     handle first, then handles that start with `q`, then display names
+         *     containing it, each by follower count. A blank `q` matches nobody.
+         *
+         *     Changes show up within about a second. Creators the caller has
+         *     blocked, or who blocked the caller, are left out.
          */
         get: operations["search"];
         put?: never;
@@ -679,7 +698,13 @@ export interface paths {
          *     minutes): if any SKU is short, nothing is reserved and the answer is
          *     409 `out_of_stock` with one `errors` entry (`field: sku_id`) per
          *     short SKU. Unit prices are frozen at creation. `Idempotency-Key` is
-         *     required; a replay returns the first answer byte for byte.
+         *     required: a key, once used, always leads to the same outcome. A
+         *     replay returns the first answer byte for byte; if the first request
+         *     failed after placing its orders (a 5xx, a lost reply), the retry
+         *     answers 201 with those orders as they are now, marked
+         *     `Idempotent-Replayed`, and never places a second set. While the
+         *     first request runs, the answer is 409 `idempotency_key_in_progress`
+         *     with `Retry-After`.
          */
         post: operations["createOrders"];
         delete?: never;
@@ -913,7 +938,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness; pings every backend. */
+        /**
+         * Readiness; pings every backend.
+         * @description 200 while this node can serve: `ready` when every backend answered,
+         *     `degraded` when only a backend the node can serve without is down
+         *     (search: the feed answers from the database, marked degraded), so a
+         *     load balancer does not take every node out when the search cluster
+         *     fails. 503 when a backend the node needs is down.
+         */
         get: operations["readyz"];
         put?: never;
         post?: never;
@@ -981,23 +1013,6 @@ export interface paths {
         options?: never;
         /** Headers of a stored object through a signed URL. */
         head: operations["headBlob"];
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/me/shops": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The shops the caller owns, oldest first (at most 100). */
-        get: operations["listMyShops"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
         patch?: never;
         trace?: never;
     };
@@ -1349,6 +1364,104 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/avatar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Make an image the caller's avatar.
+         * @description `multipart/form-data` with the file in a part named `image`: JPEG, PNG
+         *     or WebP, at most 10 MiB (this endpoint's body limit is the image
+         *     limit, not 1 MiB). The file is decoded to check it, whatever its name
+         *     or type says. Its metadata (EXIF with GPS, XMP, IPTC, text) is
+         *     stripped and it is turned upright; `avatar_url` then points at a
+         *     square copy of its centre, at most 320 px a side (JPEG, or PNG when
+         *     the image has transparency), under a new URL. The previous avatar's
+         *     files are deleted.
+         */
+        put: operations["setAvatar"];
+        post?: never;
+        /** Remove the caller's avatar (idempotent). */
+        delete: operations["removeAvatar"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}/avatars/{avatar_id}/{variant}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["UserID"];
+                avatar_id: string;
+                variant: "display" | "original";
+            };
+            cookie?: never;
+        };
+        /**
+         * The bytes of a user's current avatar (`avatar_url` is its display variant).
+         * @description Public, as product images are. Answers Range and conditional
+         *     requests; an avatar never changes under its URL (a new one gets a
+         *     new URL), so it is cacheable for a year. A replaced avatar is 404.
+         */
+        get: operations["getAvatar"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shops/{id}/analytics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * A shop's sales per day and its top videos by revenue (owner only).
+         * @description The last `days` UTC days, today included. An order counts on the day
+         *     it was paid while it is paid, shipped or completed; a refund takes it
+         *     out again. Revenue is the goods' prices times quantities, before
+         *     fees. `days` lists every day of the window in order, zeros included.
+         *     `top_videos` are the (at most 10) source videos of the window's
+         *     sales, by revenue, best first.
+         */
+        get: operations["getShopAnalytics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/shops": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The shops the caller owns, oldest first (at most 100). */
+        get: operations["listMyShops"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1371,20 +1484,28 @@ export interface components {
             email?: string;
             handle: string;
             display_name: string;
+            /** @description May be empty; may hold line breaks. Show it as text. */
+            bio: string;
+            /** @description A square image, at most 320 px a side; null without an avatar. */
+            avatar_url: string | null;
             /** Format: date-time */
             created_at: string;
         };
         Profile: {
             id: string;
-            /** @description Only in GET /me. */
+            /** @description Only in the owner's own views (GET, PATCH /me, PUT, DELETE /me/avatar). */
             email?: string;
             handle: string;
             display_name: string;
+            bio: string;
+            avatar_url: string | null;
             /** Format: date-time */
             created_at: string;
             follower_count: number;
             following_count: number;
             is_following: boolean;
+            /** @description Only in GET /me: unread chat messages over all the caller's threads, for a badge. */
+            unread_count?: number;
         };
         SessionResponse: {
             user: components["schemas"]["User"];
@@ -1405,11 +1526,22 @@ export interface components {
             following: components["schemas"]["User"][];
             followers: components["schemas"]["User"][];
             sessions: components["schemas"]["Session"][];
+            likes: components["schemas"]["LikeRecord"][];
+            comments: components["schemas"]["CommentRecord"][];
+            /** @description Per video, most recent first. */
+            watch_history: components["schemas"]["WatchRecord"][];
+            interest_profile: components["schemas"]["InterestProfile"];
+            /** @description The users the caller has blocked. */
+            blocks?: components["schemas"]["User"][];
+            chat?: components["schemas"]["ChatExport"];
         };
         Checks: {
             [key: string]: {
-                /** @enum {unknown} */
-                status: "ok" | "down";
+                /**
+                 * @description `degraded`: down, but the node serves without it.
+                 * @enum {unknown}
+                 */
+                status: "ok" | "degraded" | "down";
                 error?: string;
                 took_ms: number;
             };
@@ -1466,6 +1598,8 @@ export interface components {
             id: string;
             handle: string;
             display_name: string;
+            /** @description As in User. */
+            avatar_url: string | null;
         };
         Video: {
             id: string;
@@ -1865,7 +1999,7 @@ export interface components {
             video_id: string;
             /** @description The top-level comment this replies to; null for a top-level comment. */
             parent_id: string | null;
-            author: components["schemas"]["Creator"];
+            author: components["schemas"]["CommentAuthor"];
             body: string;
             /** Format: date-time */
             created_at: string;
@@ -1873,6 +2007,11 @@ export interface components {
             reply_count: number;
             /** @description The caller wrote it or made the video. */
             can_delete: boolean;
+        };
+        CommentAuthor: {
+            id: string;
+            handle: string;
+            display_name: string;
         };
         CommentPage: {
             items: components["schemas"]["Comment"][];
@@ -1946,6 +2085,8 @@ export interface components {
             id: string;
             handle: string;
             display_name: string;
+            /** @description As in User. */
+            avatar_url: string | null;
             /** @description Whether the caller follows the creator; false when signed out. */
             is_following: boolean;
         };
@@ -2259,6 +2400,43 @@ export interface components {
             id?: string;
         };
         WsClientFrame: components["schemas"]["WsSend"] | components["schemas"]["WsRead"] | components["schemas"]["WsPing"];
+        ProfilePatch: {
+            display_name?: string;
+            bio?: string;
+        };
+        DaySales: {
+            /** Format: date */
+            day: string;
+            orders: number;
+            units: number;
+            revenue: components["schemas"]["Money"];
+        };
+        VideoSales: {
+            video_id: string;
+            /** @description Empty for a video deleted since. */
+            caption: string;
+            orders: number;
+            units: number;
+            revenue: components["schemas"]["Money"];
+        };
+        ShopAnalytics: {
+            shop_id: string;
+            /**
+             * Format: date
+             * @description First day of the window (UTC).
+             */
+            from: string;
+            /**
+             * Format: date
+             * @description Last day of the window: today (UTC).
+             */
+            to: string;
+            orders: number;
+            units: number;
+            revenue: components["schemas"]["Money"];
+            days: components["schemas"]["DaySales"][];
+            top_videos: components["schemas"]["VideoSales"][];
+        };
     };
     responses: {
         /** @description The body or the query could not be read: `malformed_json` (also for a string holding U+0000), `empty_body`, `invalid_type`, `unknown_field`, `invalid_query` (a query parameter that is not UTF-8 text or holds U+0000). */
@@ -2289,7 +2467,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description `user_not_found`, `video_not_found`, `upload_not_found`, `object_not_found` or `route_not_found`. */
+        /** @description `user_not_found`, `video_not_found`, `upload_not_found`, `object_not_found`, `comment_not_found` or `route_not_found`. */
         NotFound: {
             headers: {
                 [name: string]: unknown;
@@ -2307,7 +2485,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description `not_video_owner`, `csrf_failed`. */
+        /** @description `not_video_owner`, `not_comment_author`, `csrf_failed`. */
         Forbidden: {
             headers: {
                 [name: string]: unknown;
@@ -2334,7 +2512,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description `too_many_attempts`; wait `Retry-After` seconds. */
+        /** @description `too_many_attempts`, `too_many_events`, `too_many_comments`; wait `Retry-After` seconds. */
         RateLimited: {
             headers: {
                 "Retry-After"?: number;
@@ -2362,9 +2540,11 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description `illegal_transition` (the order's current state is in `errors[0].message`, field `state`), `order_expired`, `idempotency_key_in_progress`. */
+        /** @description `illegal_transition` (the order's current state is in `errors[0].message`, field `state`), `order_expired`, `idempotency_key_in_progress` (with `Retry-After`). */
         OrderConflict: {
             headers: {
+                /** @description Seconds until the request holding the key gives way (idempotency_key_in_progress). */
+                "Retry-After"?: number;
                 [name: string]: unknown;
             };
             content: {
@@ -2419,9 +2599,9 @@ export interface components {
         };
     };
     parameters: {
-        /** @description Optional; a replay with the same key and body returns the first answer byte for byte. */
+        /** @description Optional; a key, once used, always leads to the same outcome. A replay with the same key and body returns the first answer byte for byte, or, if the first request failed after its effect (a 5xx, a lost reply), the effect as it is now (marked `Idempotent-Replayed`), never a second one. While the first request runs: 409 `idempotency_key_in_progress` with `Retry-After`. */
         IdempotencyKey: string;
-        /** @description A unique string per intended operation (e.g. a UUID); a replay with the same key and body returns the first answer byte for byte. */
+        /** @description A unique string per intended operation (e.g. a UUID); a key, once used, always leads to the same outcome (see the operation). */
         IdempotencyKeyRequired: string;
         UserID: string;
         VideoID: string;
@@ -2567,6 +2747,36 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
+            default: components["responses"]["Error"];
+        };
+    };
+    updateMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProfilePatch"];
+            };
+        };
+        responses: {
+            /** @description The caller's updated profile, as GET /me returns it. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMedia"];
+            422: components["responses"]["Invalid"];
             default: components["responses"]["Error"];
         };
     };
@@ -3799,7 +4009,7 @@ export interface operations {
     search: {
         parameters: {
             query: {
-                type: "products";
+                type: "videos" | "products" | "users";
                 q?: string;
                 in_stock?: boolean;
                 min_price?: number;
@@ -3813,18 +4023,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of results and the total number of matches. */
+            /** @description A page of results of the asked type and the total number of matches. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProductSearchPage"];
+                    "application/json": components["schemas"]["VideoSearchPage"] | components["schemas"]["ProductSearchPage"] | components["schemas"]["UserSearchPage"];
                 };
             };
             401: components["responses"]["Unauthenticated"];
             422: components["responses"]["Invalid"];
-            /** @description `search_unavailable`. */
+            /** @description `search_unavailable`: the search engine is down (videos and products). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3964,7 +4174,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description A unique string per intended operation (e.g. a UUID); a replay with the same key and body returns the first answer byte for byte. */
+                /** @description A unique string per intended operation (e.g. a UUID); a key, once used, always leads to the same outcome (see the operation). */
                 "Idempotency-Key": components["parameters"]["IdempotencyKeyRequired"];
             };
             path?: never;
@@ -3997,9 +4207,11 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthenticated"];
-            /** @description `out_of_stock` (see `errors`), `product_not_for_sale`, `cart_empty`, `cart_stale` (a cart price changed; `errors` names the SKUs), `idempotency_key_in_progress`. */
+            /** @description `out_of_stock` (see `errors`), `product_not_for_sale`, `cart_empty`, `cart_stale` (a cart price changed; `errors` names the SKUs), `idempotency_key_in_progress` (with `Retry-After`). */
             409: {
                 headers: {
+                    /** @description Seconds until the request holding the key gives way (idempotency_key_in_progress). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4047,7 +4259,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Optional; a replay with the same key and body returns the first answer byte for byte. */
+                /** @description Optional; a key, once used, always leads to the same outcome. A replay with the same key and body returns the first answer byte for byte, or, if the first request failed after its effect (a 5xx, a lost reply), the effect as it is now (marked `Idempotent-Replayed`), never a second one. While the first request runs: 409 `idempotency_key_in_progress` with `Retry-After`. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
@@ -4184,7 +4396,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Optional; a replay with the same key and body returns the first answer byte for byte. */
+                /** @description Optional; a key, once used, always leads to the same outcome. A replay with the same key and body returns the first answer byte for byte, or, if the first request failed after its effect (a 5xx, a lost reply), the effect as it is now (marked `Idempotent-Replayed`), never a second one. While the first request runs: 409 `idempotency_key_in_progress` with `Retry-After`. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
@@ -4284,7 +4496,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Optional; a replay with the same key and body returns the first answer byte for byte. */
+                /** @description Optional; a key, once used, always leads to the same outcome. A replay with the same key and body returns the first answer byte for byte, or, if the first request failed after its effect (a 5xx, a lost reply), the effect as it is now (marked `Idempotent-Replayed`), never a second one. While the first request runs: 409 `idempotency_key_in_progress` with `Retry-After`. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -4309,9 +4521,11 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
-            /** @description `wallet_limit`, `idempotency_key_in_progress`. */
+            /** @description `wallet_limit`, `idempotency_key_in_progress` (with `Retry-After`). */
             409: {
                 headers: {
+                    /** @description Seconds until the request holding the key gives way (idempotency_key_in_progress). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4405,20 +4619,20 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Every backend answered. */
+            /** @description The node can serve. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        /** @constant */
-                        status: "ready";
+                        /** @enum {unknown} */
+                        status: "ready" | "degraded";
                         checks: components["schemas"]["Checks"];
                     };
                 };
             };
-            /** @description A backend is down. */
+            /** @description A backend the node needs is down. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4563,30 +4777,6 @@ export interface operations {
                 };
                 content?: never;
             };
-        };
-    };
-    listMyShops: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The caller's shops; empty when they have none. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        items: components["schemas"]["Shop"][];
-                    };
-                };
-            };
-            401: components["responses"]["Unauthenticated"];
-            default: components["responses"]["Error"];
         };
     };
     getFeed: {
@@ -5095,6 +5285,15 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["ChatBlocked"];
             404: components["responses"]["ThreadNotFound"];
+            /** @description `peer_deleted`: the other side of the thread has deleted their account. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["TooLarge"];
             422: components["responses"]["Invalid"];
             429: components["responses"]["ChatRateLimited"];
@@ -5182,6 +5381,213 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `shutting_down`: this node is going away; connect again (to another node). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    setAvatar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    image: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The caller's updated profile, as GET /me returns it. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
+            };
+            /** @description `malformed_multipart`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description `image_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            415: components["responses"]["UnsupportedMedia"];
+            /** @description `invalid_image` (does not decode as JPEG, PNG or WebP), `image_dimensions_too_large`, or `validation_failed` (no `image` part). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    removeAvatar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's updated profile, with `avatar_url` null. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getAvatar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["UserID"];
+                avatar_id: string;
+                variant: "display" | "original";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "image/webp": string;
+                };
+            };
+            /** @description Part of the image. */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not modified. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description `avatar_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getShopAnalytics: {
+        parameters: {
+            query?: {
+                days?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The analytics. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShopAnalytics"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description `not_shop_owner`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `shop_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["Invalid"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listMyShops: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's shops; empty when they have none. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Shop"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
             default: components["responses"]["Error"];
         };
     };

@@ -1,6 +1,6 @@
 // Shopping without a video: search the catalog, open a product.
 import { useState } from "preact/hooks";
-import { api, ok, type Product } from "../api/client";
+import { searchProducts, type Product } from "../api/client";
 import { formatMoney } from "../lib/money";
 import { message } from "../lib/problem";
 import { Empty, Loading, Page } from "../ui/Page";
@@ -12,7 +12,7 @@ export function Browse() {
   const [q, setQ] = useState("");
   const [query, setQuery] = useState("");
   const results = useLoad(
-    (signal) => ok(api.GET("/api/v1/search", { params: { query: { type: "products", q: query || undefined, limit: 40 } }, signal })),
+    (signal) => searchProducts({ q: query || undefined, limit: 40 }, signal),
     [query],
   );
   return (

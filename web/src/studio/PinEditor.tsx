@@ -1,7 +1,7 @@
 // Product pins on a video: pick active products, and for each the moment it
 // shows, set on a scrubber over the video's own frames.
 import { useState } from "preact/hooks";
-import { api, ok } from "../api/client";
+import { searchProducts } from "../api/client";
 import { formatMoney } from "../lib/money";
 import { formatTime } from "../lib/pins";
 import { message } from "../lib/problem";
@@ -98,7 +98,7 @@ function ProductPicker({ open, exclude, onClose, onPick }: { open: boolean; excl
   const [q, setQ] = useState("");
   const [query, setQuery] = useState("");
   const found = useLoad(
-    (signal) => (open ? ok(api.GET("/api/v1/search", { params: { query: { type: "products", q: query || undefined, in_stock: true, limit: 30 } }, signal })) : Promise.resolve(undefined)),
+    (signal) => (open ? searchProducts({ q: query || undefined, in_stock: true, limit: 30 }, signal) : Promise.resolve(undefined)),
     [open, query],
   );
   return (
