@@ -33,8 +33,15 @@ type indexArgs struct {
 // productIDs changed: it bumps their search_version and enqueues the job
 // that writes them, so the write survives a crash and is retried until the
 // index takes it, and a write of an older state can never win. Every
-// transaction that changes what a product's document holds calls it.
+// transaction that changes what a product's document holds calls it. The
+// videos that pin the products are re-indexed the same way, in the same
+// transaction: their documents carry the products' titles and whether any
+// is in stock, so a product that sells out or comes back (an order, a
+// refund, an expiry, a restock) moves them too.
 func (s *Service) searchChanged(ctx context.Context, tx *sql.Tx, productIDs ...string) error {
+	if err := s.pinningVideosChanged(ctx, tx, productIDs); err != nil {
+		return err
+	}
 	for len(productIDs) > 0 {
 		ids := productIDs[:min(len(productIDs), indexJobSize)]
 		productIDs = productIDs[len(ids):]

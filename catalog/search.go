@@ -120,7 +120,6 @@ func (s *Service) indexProducts(ctx context.Context, ids ...string) {
 		}
 		s.logf(ctx, "catalog: update search index; "+hint, "products", ids, "err", err)
 	}
-	s.reindexPinningVideos(ctx, ids)
 }
 
 // syncIndex writes the current search documents of ids: active products,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 )
 
 // VideoIndexer re-indexes videos whose search document shows something of
@@ -15,23 +16,21 @@ type VideoIndexer interface {
 	VideosChanged(ctx context.Context, tx *sql.Tx, videoIDs ...string) error
 }
 
-// reindexPinningVideos asks the feed to re-index every video that pins one
-// of productIDs, after a change to them committed: their documents carry
-// the products' titles and whether any is in stock, so a product that
-// sells out or comes back (an order, a refund, an expiry, a restock) moves
-// the videos that pin it. Like the product index, a failure is logged, not
-// returned: the change stands, and reindex repairs the index.
-func (s *Service) reindexPinningVideos(ctx context.Context, productIDs []string) {
+// pinningVideosChanged hands the videos that pin one of productIDs to the
+// feed's indexer inside tx.
+func (s *Service) pinningVideosChanged(ctx context.Context, tx *sql.Tx, productIDs []string) error {
 	if s.cfg.Videos == nil || len(productIDs) == 0 {
-		return
+		return nil
 	}
-	ctx = context.WithoutCancel(ctx)
-	in, args := inList(productIDs, 1)
-	ids, err := s.productIDs(ctx, `SELECT DISTINCT video_id FROM pins WHERE product_id IN (`+in+`)`, args...)
-	if err == nil && len(ids) > 0 {
-		err = s.cfg.Videos.VideosChanged(ctx, nil, ids...)
+	for chunk := range slices.Chunk(productIDs, indexJobSize) {
+		in, args := inList(chunk, 1)
+		ids, err := queryIDs(ctx, tx, `SELECT DISTINCT video_id FROM pins WHERE product_id IN (`+in+`) ORDER BY video_id`, args...)
+		if err != nil {
+			return err
+		}
+		if err := s.cfg.Videos.VideosChanged(ctx, tx, ids...); err != nil {
+			return fmt.Errorf("catalog: re-index videos pinning changed products: %w", err)
+		}
 	}
-	if err != nil {
-		s.logf(ctx, "catalog: re-index videos pinning changed products; run reindex to repair", "products", productIDs, "err", fmt.Errorf("catalog: %w", err))
-	}
+	return nil
 }

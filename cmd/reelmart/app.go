@@ -84,7 +84,7 @@ func open(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
 	mergeViewer := func(ctx context.Context, tx *sql.Tx, from, to string) error {
 		return m.Feed.MergeViewer(ctx, tx, from, to)
 	}
-	if m.Engagement, err = engagement.NewService(engagement.Deps{DB: m.DB, Log: m.Log, Reindexer: reindex,
+	if m.Engagement, err = engagement.NewService(engagement.Deps{DB: m.DB, Log: m.Log, Reindexer: reindex, Blocks: hiddenUsers{m},
 		Mergers: []engagement.ViewerMerger{mergeViewer}}, engagement.Config{}); err != nil {
 		m.Close()
 		return nil, err
@@ -153,7 +153,7 @@ func open(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
 		return nil, err
 	}
 	m.Feed, err = feed.NewService(feed.Deps{DB: m.DB, Index: m.Search, Jobs: m.Jobs, Videos: m.Media,
-		Signals: feed.EngagementSignals{Service: m.Engagement}, Follows: m.Accounts, Users: m.Accounts, Log: m.Log}, feed.Config{})
+		Signals: feed.EngagementSignals{Service: m.Engagement}, Follows: m.Accounts, Users: m.Accounts, Blocks: m.Accounts, Log: m.Log}, feed.Config{})
 	if err != nil {
 		m.Close()
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/reelmart/reelmart/feed/engagement"
 	"github.com/reelmart/reelmart/internal/demo"
 	"github.com/reelmart/reelmart/media/transcode"
 	"github.com/reelmart/reelmart/platform/search"
@@ -12,14 +13,24 @@ import (
 
 // seeder returns the demo seeder working through m's services.
 func (m *Main) seeder(opt demo.Options) *demo.Seeder {
+	// The seeder's likes and comments go through an engagement service of
+	// its own: the demo shopper comments on every video, more often than a
+	// person's per-minute comment limit allows. (NewService fails only
+	// without a database, and m has one.)
+	var social demo.Engagement
+	if e, err := engagement.NewService(engagement.Deps{DB: m.DB, Log: m.Log, Reindexer: videosChanged{m}, Blocks: hiddenUsers{m}},
+		engagement.Config{CommentsPerMin: 1000}); err == nil {
+		social = demo.Social{DB: m.DB, Service: e}
+	}
 	return demo.New(demo.Deps{
-		DB:       m.DB,
-		Accounts: m.Accounts,
-		Catalog:  m.Catalog,
-		Media:    m.Media,
-		Clips:    transcode.Sandbox{Timeout: 5 * time.Minute}, // the child is this same binary
-		Currency: m.Config.Currency,
-		Log:      m.Log,
+		DB:         m.DB,
+		Accounts:   m.Accounts,
+		Catalog:    m.Catalog,
+		Media:      m.Media,
+		Clips:      transcode.Sandbox{Timeout: 5 * time.Minute}, // the child is this same binary
+		Currency:   m.Config.Currency,
+		Engagement: social,
+		Log:        m.Log,
 	}, opt)
 }
 

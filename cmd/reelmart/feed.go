@@ -18,6 +18,14 @@ func (v videosChanged) VideosChanged(ctx context.Context, tx *sql.Tx, ids ...str
 	return v.m.Feed.VideosChanged(ctx, tx, ids...)
 }
 
+// hiddenUsers hands engagement the account domain's blocks; engagement is
+// built before the accounts, so it reaches them through Main.
+type hiddenUsers struct{ m *Main }
+
+func (h hiddenUsers) Hidden(ctx context.Context, viewerID string) ([]string, error) {
+	return h.m.Accounts.Hidden(ctx, viewerID)
+}
+
 // feedKinds are the feed's jobs. Index writes are retried until the engine
 // takes them (an outage only delays them); a rebuild runs once and reports.
 func (m *Main) feedKinds() []jobs.Kind {

@@ -27,7 +27,7 @@ func seedCounts(t *testing.T, dbURL, dataDir string) string {
 	}
 	defer d.Close()
 	var out []string
-	for _, table := range []string{"users", "shops", "products", "skus", "product_images", "videos", "pins", "orders", "follows"} {
+	for _, table := range []string{"users", "shops", "products", "skus", "product_images", "videos", "pins", "orders", "follows", "video_likes", "comments"} {
 		var n int
 		if err := d.QueryRow("SELECT COUNT(*) FROM " + table).Scan(&n); err != nil {
 			t.Fatal(err)
@@ -91,6 +91,9 @@ func seedBesideServe(t *testing.T, base string, env []string, dbURL, dir string)
 	first := seedCounts(t, dbURL, dir)
 	if want := "users=8 shops=6 products=17"; !strings.HasPrefix(first, want) {
 		t.Fatalf("after seeding: %s, want %s…", first, want)
+	}
+	if strings.Contains(first, "video_likes=0") || strings.Contains(first, "comments=0") {
+		t.Fatalf("after seeding: %s, want likes and comments on the ready videos", first)
 	}
 
 	// The products reach serve's index through the job seed queued.

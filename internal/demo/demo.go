@@ -32,11 +32,12 @@ type Synthesizer interface {
 	Synthesize(ctx context.Context, c transcode.Clip) error
 }
 
-// Engagement records likes and comments. Comment must not add a second
-// comment with the same body by the same user on the same video.
+// Engagement records likes and comments. Like is idempotent; Comment must
+// not add a second comment with the same body by the same user on the same
+// video, and reports whether it added one. Social is the production one.
 type Engagement interface {
 	Like(ctx context.Context, userID, videoID string) error
-	Comment(ctx context.Context, userID, videoID, body string) error
+	Comment(ctx context.Context, userID, videoID, body string) (added bool, err error)
 }
 
 // Deps are the services the seeder works through.
