@@ -71,10 +71,10 @@ func newEnv(t testing.TB, d *db.DB, cfg chat.Config) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	accounts := account.NewService(d, account.Config{Hasher: account.NewHasher(argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})}, c.now)
+	accounts := account.NewService(d, account.Config{AvatarURLPrefix: "http://reelmart.test/api/v1", Hasher: account.NewHasher(argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})}, c.now)
 	b := memory.New()
 	t.Cleanup(func() { b.Close() })
-	svc := chat.NewService(chat.Deps{DB: d, Bus: b, Products: cat, Shops: cat, Orders: co, Videos: med, Blocks: accounts}, cfg, c.now)
+	svc := chat.NewService(chat.Deps{DB: d, Bus: b, Products: cat, Shops: cat, Orders: co, Videos: med, Blocks: accounts, AvatarURL: accounts.AvatarURL}, cfg, c.now)
 	return &env{t: t, db: d, clock: c, accounts: accounts, catalog: cat, checkout: co, chat: svc}
 }
 

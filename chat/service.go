@@ -54,7 +54,10 @@ type Deps struct {
 	Orders   Orders
 	Videos   Videos
 	Blocks   Blocks
-	Log      *slog.Logger
+	// AvatarURL gives a user's avatar address from their avatar id ("":
+	// none, nil); account.Service.AvatarURL is it. Nil: peers show no avatar.
+	AvatarURL func(userID, avatarID string) *string
+	Log       *slog.Logger
 }
 
 // Config holds the chat limits an operator may tune.

@@ -233,7 +233,7 @@ func (s *Service) member(ctx context.Context, q db.Querier, userID, threadID str
 const threadColumns = `t.id, t.kind, t.user_id, COALESCE(t.peer_user_id, ''), COALESCE(t.shop_id, ''), t.last_seq,
 	t.created_at, t.last_activity_at, m.side, m.read_seq,
 	COALESCE((SELECT MAX(o.read_seq) FROM chat_members o WHERE o.thread_id = t.id AND o.side <> m.side), 0),
-	pu.handle, pu.display_name, sh.name, ` + lastMessageColumns
+	pu.handle, pu.display_name, COALESCE(pu.avatar_id, ''), sh.name, ` + lastMessageColumns
 
 const lastMessageColumns = `lm.id, lm.thread_id, lm.seq, lm.sender_id, lm.shop_id, lm.kind, lm.body, lm.card, lm.client_msg_id, lm.created_at`
 
@@ -243,13 +243,13 @@ const threadFrom = ` FROM chat_members m JOIN chat_threads t ON t.id = m.thread_
 	LEFT JOIN shops sh ON sh.id = t.shop_id
 	LEFT JOIN chat_messages lm ON lm.thread_id = t.id AND lm.seq = t.last_seq`
 
-func scanThread(row scanner, viewerID string) (Thread, error) {
+func (s *Service) scanThread(row scanner, viewerID string) (Thread, error) {
 	var t Thread
-	var userID, peerUserID, shopID, side string
+	var userID, peerUserID, shopID, side, avatarID string
 	var handle, displayName, shopName sql.NullString
 	var lm nullableMessage
 	dest := []any{&t.ID, &t.Kind, &userID, &peerUserID, &shopID, &t.LastSeq, &t.CreatedAt, &t.LastActivityAt, &side, &t.ReadSeq,
-		&t.PeerReadSeq, &handle, &displayName, &shopName}
+		&t.PeerReadSeq, &handle, &displayName, &avatarID, &shopName}
 	if err := row.Scan(append(dest, lm.targets()...)...); err != nil {
 		return Thread{}, err
 	}
@@ -272,6 +272,8 @@ func scanThread(row scanner, viewerID string) (Thread, error) {
 		}
 		if t.Peer.Deleted {
 			t.Peer.Name, t.Peer.Handle = "Deleted account", ""
+		} else if s.deps.AvatarURL != nil {
+			t.Peer.AvatarURL = s.deps.AvatarURL(t.Peer.ID, avatarID)
 		}
 	}
 	return t, nil
@@ -280,7 +282,7 @@ func scanThread(row scanner, viewerID string) (Thread, error) {
 // Thread returns threadID as userID sees it, or ErrThreadNotFound when it
 // does not exist or userID is not a member.
 func (s *Service) Thread(ctx context.Context, userID, threadID string) (Thread, error) {
-	t, err := scanThread(s.db.QueryRowContext(ctx, `SELECT `+threadColumns+threadFrom+` WHERE m.user_id = $1 AND m.thread_id = $2`, userID, threadID), userID)
+	t, err := s.scanThread(s.db.QueryRowContext(ctx, `SELECT `+threadColumns+threadFrom+` WHERE m.user_id = $1 AND m.thread_id = $2`, userID, threadID), userID)
 	if errors.Is(err, db.ErrNoRows) {
 		return Thread{}, ErrThreadNotFound
 	}
@@ -316,7 +318,7 @@ func (s *Service) Threads(ctx context.Context, userID, cursor string, limit int)
 	defer rows.Close()
 	page := Page[Thread]{Items: []Thread{}}
 	for rows.Next() {
-		t, err := scanThread(rows, userID)
+		t, err := s.scanThread(rows, userID)
 		if err != nil {
 			return Page[Thread]{}, fmt.Errorf("chat: scan thread: %w", err)
 		}

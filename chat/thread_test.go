@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/reelmart/reelmart/account"
 	"github.com/reelmart/reelmart/chat"
 	"github.com/reelmart/reelmart/platform/db"
 	"github.com/reelmart/reelmart/platform/db/dbtest"
@@ -18,6 +19,18 @@ func TestOneThreadPerPair(t *testing.T) {
 		th, created := e.open(ana, user(bo), nil)
 		if !created || th.Kind != chat.KindUser || th.Peer.ID != bo || th.Peer.Name != "User bo" || th.Peer.Handle != "bo" || th.LastMessage != nil {
 			t.Fatalf("first open: created=%v %+v", created, th)
+		}
+		if th.Peer.AvatarURL != nil {
+			t.Fatalf("peer without an avatar shows %q", *th.Peer.AvatarURL)
+		}
+		// Once the peer has an avatar, the thread list shows it.
+		if _, err := d.Exec(`UPDATE users SET avatar_id = 'av1' WHERE id = $1`, bo); err != nil {
+			t.Fatal(err)
+		}
+		list, err := e.chat.Threads(ctx, ana, "", 10)
+		want := "http://reelmart.test/api/v1/users/" + bo + "/avatars/av1/" + account.AvatarDisplay
+		if err != nil || len(list.Items) != 1 || list.Items[0].Peer.AvatarURL == nil || *list.Items[0].Peer.AvatarURL != want {
+			t.Fatalf("threads after the peer set an avatar: %+v, %v; want avatar_url %s", list.Items, err, want)
 		}
 		again, created := e.open(bo, user(ana), nil)
 		if created || again.ID != th.ID || again.Peer.ID != ana {

@@ -85,7 +85,8 @@ func open(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
 		return m.Feed.MergeViewer(ctx, tx, from, to)
 	}
 	if m.Engagement, err = engagement.NewService(engagement.Deps{DB: m.DB, Log: m.Log, Reindexer: reindex, Blocks: hiddenUsers{m},
-		Mergers: []engagement.ViewerMerger{mergeViewer}}, engagement.Config{}); err != nil {
+		AvatarURL: func(userID, avatarID string) *string { return m.Accounts.AvatarURL(userID, avatarID) },
+		Mergers:   []engagement.ViewerMerger{mergeViewer}}, engagement.Config{}); err != nil {
 		m.Close()
 		return nil, err
 	}
@@ -177,7 +178,8 @@ func (m *Main) openChat(ctx context.Context) error {
 	}
 	m.Bus = b
 	m.Chat = chat.NewService(chat.Deps{
-		DB: m.DB, Bus: b, Products: m.Catalog, Shops: m.Catalog, Orders: m.Checkout, Videos: m.Media, Blocks: m.Accounts, Log: m.Log,
+		DB: m.DB, Bus: b, Products: m.Catalog, Shops: m.Catalog, Orders: m.Checkout, Videos: m.Media, Blocks: m.Accounts,
+		AvatarURL: m.Accounts.AvatarURL, Log: m.Log,
 	}, chat.Config{}, time.Now)
 	m.Hub = m.Chat.NewHub()
 	return nil

@@ -42,9 +42,10 @@ type Comment struct {
 
 // Author is the public face of a comment's author.
 type Author struct {
-	ID          string `json:"id"`
-	Handle      string `json:"handle"`
-	DisplayName string `json:"display_name"`
+	ID          string  `json:"id"`
+	Handle      string  `json:"handle"`
+	DisplayName string  `json:"display_name"`
+	AvatarURL   *string `json:"avatar_url"`
 }
 
 // NewComment is the input of PostComment.
@@ -104,8 +105,11 @@ func (s *Service) PostComment(ctx context.Context, userID, videoID string, in Ne
 		if err := countAction(ctx, tx, userID, videoID, typeComment, "comments", 1, now); err != nil {
 			return err
 		}
-		return tx.QueryRowContext(ctx, `SELECT id, handle, display_name FROM users WHERE id = $1`, userID).
-			Scan(&c.Author.ID, &c.Author.Handle, &c.Author.DisplayName)
+		var avatarID string
+		err = tx.QueryRowContext(ctx, `SELECT id, handle, display_name, COALESCE(avatar_id, '') FROM users WHERE id = $1`, userID).
+			Scan(&c.Author.ID, &c.Author.Handle, &c.Author.DisplayName, &avatarID)
+		c.Author.AvatarURL = s.avatarURL(c.Author.ID, avatarID)
+		return err
 	})
 	if err != nil {
 		return Comment{}, err
@@ -173,7 +177,7 @@ func (s *Service) Comments(ctx context.Context, viewerID, videoID, parentID, cur
 		return ` AND ` + alias + `.author_id NOT IN (` + in + `)`
 	}
 	replies := `(SELECT COUNT(*) FROM comments r WHERE r.video_id = c.video_id AND r.parent_id = c.id` + notHidden("r") + `)`
-	q := `SELECT c.id, c.parent_id, c.body, c.created_at, u.id, u.handle, u.display_name, ` + replies + `
+	q := `SELECT c.id, c.parent_id, c.body, c.created_at, u.id, u.handle, u.display_name, COALESCE(u.avatar_id, ''), ` + replies + `
 		FROM comments c JOIN users u ON u.id = c.author_id WHERE c.video_id = $1` + notHidden("c")
 	if parentID == "" {
 		q += ` AND c.parent_id IS NULL`
@@ -203,13 +207,15 @@ func (s *Service) Comments(ctx context.Context, viewerID, videoID, parentID, cur
 	for rows.Next() {
 		c := Comment{VideoID: videoID}
 		var parent sql.NullString
-		if err := rows.Scan(&c.ID, &parent, &c.Body, &c.CreatedAt, &c.Author.ID, &c.Author.Handle, &c.Author.DisplayName, &c.ReplyCount); err != nil {
+		var avatarID string
+		if err := rows.Scan(&c.ID, &parent, &c.Body, &c.CreatedAt, &c.Author.ID, &c.Author.Handle, &c.Author.DisplayName, &avatarID, &c.ReplyCount); err != nil {
 			return CommentPage{}, fmt.Errorf("engagement: scan comment: %w", err)
 		}
 		if parent.Valid {
 			c.ParentID = &parent.String
 		}
 		c.CreatedAt = c.CreatedAt.UTC()
+		c.Author.AvatarURL = s.avatarURL(c.Author.ID, avatarID)
 		c.CanDelete = viewerID != "" && (viewerID == c.Author.ID || viewerID == v.creatorID)
 		page.Items = append(page.Items, c)
 	}

@@ -55,6 +55,10 @@ type Deps struct {
 	DB        *db.DB
 	Reindexer Reindexer // optional: without it, changed counters reach no index
 	Blocks    Blocks    // optional: without it, nobody is hidden
+	// AvatarURL gives a user's avatar address from their avatar id ("":
+	// none, nil); account.Service.AvatarURL is it. Optional: without it,
+	// comment authors show no avatar.
+	AvatarURL func(userID, avatarID string) *string
 	Mergers   []ViewerMerger
 	Log       *slog.Logger
 	Now       func() time.Time // the clock; time.Now when nil
@@ -65,6 +69,7 @@ type Service struct {
 	db      *db.DB
 	reindex Reindexer
 	blocks  Blocks
+	avatars func(userID, avatarID string) *string
 	mergers []ViewerMerger
 	log     *slog.Logger
 	cfg     Config
@@ -82,11 +87,19 @@ func NewService(deps Deps, cfg Config) (*Service, error) {
 		now = time.Now
 	}
 	s := &Service{
-		db: deps.DB, reindex: deps.Reindexer, blocks: deps.Blocks, mergers: deps.Mergers, log: deps.Log, cfg: cfg.withDefaults(),
+		db: deps.DB, reindex: deps.Reindexer, blocks: deps.Blocks, avatars: deps.AvatarURL, mergers: deps.Mergers, log: deps.Log, cfg: cfg.withDefaults(),
 		now: func() time.Time { return now().UTC().Truncate(time.Microsecond) },
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	return s, nil
+}
+
+// avatarURL is the address of a user's avatar, nil without one.
+func (s *Service) avatarURL(userID, avatarID string) *string {
+	if s.avatars == nil || avatarID == "" {
+		return nil
+	}
+	return s.avatars(userID, avatarID)
 }

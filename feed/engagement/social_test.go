@@ -71,8 +71,13 @@ func TestCommentsThreadsPagingAndDeletion(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d, engagement.Config{CommentsPerMin: 100})
 		creator, ana, bo, troll := e.user("maker"), e.user("ana"), e.user("bo"), e.user("troll")
-		svc, err := engagement.NewService(engagement.Deps{DB: d, Now: e.clock.now, Blocks: blocks{{ana, troll}}}, engagement.Config{CommentsPerMin: 100})
+		avatar := func(userID, avatarID string) *string { u := "/avatars/" + userID + "/" + avatarID; return &u }
+		svc, err := engagement.NewService(engagement.Deps{DB: d, Now: e.clock.now, Blocks: blocks{{ana, troll}}, AvatarURL: avatar},
+			engagement.Config{CommentsPerMin: 100})
 		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Exec(`UPDATE users SET avatar_id = 'a1' WHERE id = $1`, ana); err != nil {
 			t.Fatal(err)
 		}
 		v := e.video(creator, "ready", 10_000)
@@ -91,6 +96,9 @@ func TestCommentsThreadsPagingAndDeletion(t *testing.T) {
 		if first.Body != "  first, with spaces kept  " || reply.ParentID == nil || *reply.ParentID != first.ID || *nested.ParentID != first.ID {
 			t.Fatalf("threads: %+v %+v %+v", first, reply, nested)
 		}
+		if first.Author.AvatarURL == nil || *first.Author.AvatarURL != "/avatars/"+ana+"/a1" || reply.Author.AvatarURL != nil {
+			t.Fatalf("authors' avatars: ana %v, bo %v", first.Author.AvatarURL, reply.Author.AvatarURL)
+		}
 		post(troll, "spam", nil)
 		long := strings.Repeat("🙂", engagement.MaxCommentRunes)
 		post(bo, long, nil)
@@ -108,7 +116,7 @@ func TestCommentsThreadsPagingAndDeletion(t *testing.T) {
 		if err != nil || len(page.Items) != 2 || page.Items[0].Body != long || page.Items[1].ID != first.ID || page.NextCursor != "" {
 			t.Fatalf("ana's page: %+v, %v", page, err)
 		}
-		if page.Items[1].ReplyCount != 2 || !page.Items[1].CanDelete || page.Items[0].CanDelete {
+		if page.Items[1].ReplyCount != 2 || !page.Items[1].CanDelete || page.Items[0].CanDelete || page.Items[1].Author.AvatarURL == nil {
 			t.Fatalf("ana's view of the comments: %+v", page.Items)
 		}
 		page, _ = svc.Comments(ctx, bo, v, "", "", 2)

@@ -2012,6 +2012,8 @@ export interface components {
             id: string;
             handle: string;
             display_name: string;
+            /** @description The author's avatar; null without one. */
+            avatar_url: string | null;
         };
         CommentPage: {
             items: components["schemas"]["Comment"][];

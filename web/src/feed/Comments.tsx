@@ -57,7 +57,7 @@ export function Comments({ videoId, onClose, onCount }: { videoId: string | null
       <ul class="list" aria-label="Comments">
         {list.data?.items.map((c) => (
           <li key={c.id} class="comment">
-            <Avatar name={c.author.display_name} url={(c.author as { avatar_url?: string | null }).avatar_url} size={32} />
+            <Avatar name={c.author.display_name} url={c.author.avatar_url} size={32} />
             <div class="grow">
               <Link href={"/u/" + c.author.id} class="small"><strong>{c.author.display_name}</strong></Link>
               <p class="comment__body">{c.body}</p>
