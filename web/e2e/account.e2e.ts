@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { axe, launch, newPage, screenshot, type Browser } from "./browser";
-import { register, unique } from "./api";
+import { call, image, register, signIn, unique } from "./api";
 
 let browser: Browser;
 beforeAll(async () => {
@@ -73,5 +73,62 @@ test("sign up shows the API's field errors beside their fields, keeps the sessio
   await page.waitForURL((u) => u.pathname === "/");
   await screenshot(page, "signin-home");
   watch.clean();
+  await ctx.close();
+});
+
+test("edit the profile: name and bio with their errors beside the fields, a picture others see on the profile and in their inbox", async () => {
+  const me = await register("pat", "Pat");
+  const ctx = await browser.newContext();
+  await signIn(ctx, me);
+  const [page, watch] = await newPage(ctx);
+  await page.goto("/me");
+  await page.getByRole("link", { name: "Edit profile" }).click();
+  await page.getByRole("heading", { name: "Edit profile" }).waitFor();
+  await axe(page, "edit profile");
+
+  // An empty name is refused by the server, and the message sits under the field.
+  watch.allow(422);
+  const name = page.getByLabel("Display name");
+  await name.fill("   ");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect.poll(() => name.getAttribute("aria-invalid")).toBe("true");
+  expect(await page.locator("#" + (await name.getAttribute("aria-describedby"))!.split(" ").pop()!).textContent()).toMatch(/required/i);
+  watch.disallow(422);
+
+  // A picture: uploaded when picked, shown at once, served as an image.
+  await page.locator('input[type="file"]').setInputFiles(image("teal", "me.png"));
+  const pic = page.locator(".profile-card img.avatar");
+  await pic.waitFor();
+  const src = (await pic.getAttribute("src"))!;
+  const served = await ctx.request.get(src);
+  expect(served.status()).toBe(200);
+  expect(served.headers()["content-type"]).toMatch(/^image\/(jpeg|png)$/);
+
+  await name.fill("Pat Q");
+  await page.getByLabel("Bio").fill("Cooks on Sundays.\n<b>not bold</b>");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.waitForURL((u) => u.pathname === "/me");
+  await page.getByRole("heading", { name: "Pat Q" }).waitFor();
+  // The bio is text: the angle brackets are shown, not parsed.
+  expect(await page.locator(".bio").textContent()).toBe("Cooks on Sundays.\n<b>not bold</b>");
+  expect(await page.locator(".bio b").count()).toBe(0);
+  await screenshot(page, "profile");
+
+  // Others see the new name and picture on the profile page and in the inbox.
+  const other = await register("quinn");
+  await call("POST", "/api/v1/threads", other.token, { peer: { type: "user", id: me.id } });
+  const octx = await browser.newContext();
+  await signIn(octx, other);
+  const [opage, owatch] = await newPage(octx);
+  await opage.goto("/inbox");
+  const row = opage.getByRole("link", { name: /Pat Q/ });
+  await row.waitFor();
+  expect(await row.locator("img.avatar").getAttribute("src")).toBe(src);
+  await opage.goto("/u/" + me.id);
+  await opage.getByText("Cooks on Sundays.", { exact: false }).waitFor();
+  expect(await opage.locator("img.avatar").first().getAttribute("src")).toBe(src);
+  owatch.clean();
+  watch.clean();
+  await octx.close();
   await ctx.close();
 });

@@ -33,6 +33,7 @@ const routes: Route[] = [
   { pattern: "/signup", load: eager(SignUp as Screen) },
   { pattern: "/shop", load: () => import("./shop/Browse").then((m) => m.Browse) },
   { pattern: "/me", load: () => import("./account/Me").then((m) => m.Me as Screen), auth: true },
+  { pattern: "/me/edit", load: () => import("./account/EditProfile").then((m) => m.EditProfile as Screen), auth: true },
   { pattern: "/inbox", load: () => import("./chat/InboxPage").then((m) => m.InboxPage as Screen), auth: true },
   { pattern: "/inbox/new", load: () => import("./chat/NewThread").then((m) => m.NewThread as Screen), auth: true },
   { pattern: "/inbox/:id", load: () => import("./chat/ThreadPage").then((m) => m.ThreadPage), auth: true },

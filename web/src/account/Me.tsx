@@ -14,16 +14,18 @@ export function Me() {
   return (
     <Page title="Me">
       <section class="profile-card">
-        <Avatar name={user.display_name} size={72} />
+        <Avatar name={user.display_name} url={user.avatar_url} size={72} />
         <div>
           <h2 class="profile-card__name">{user.display_name}</h2>
           <p class="muted">@{user.handle}</p>
+          {user.bio && <p class="bio">{user.bio}</p>}
           <p class="counts">
             <span><strong>{user.follower_count}</strong> followers</span>
             <span><strong>{user.following_count}</strong> following</span>
           </p>
         </div>
       </section>
+      <Link class="btn btn--ghost btn--block" href="/me/edit">Edit profile</Link>
       <nav class="menu" aria-label="Your account">
         <Link class="menu__item" href="/wallet">
           <span>Wallet</span>

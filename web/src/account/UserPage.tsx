@@ -36,14 +36,14 @@ export function UserPage({ params }: { params: Params }) {
   return (
     <Page title={p.display_name} back>
       <section class="profile-card">
-        <Avatar name={p.display_name} url={(p as { avatar_url?: string | null }).avatar_url} size={72} />
+        <Avatar name={p.display_name} url={p.avatar_url} size={72} />
         <div class="grow">
           <p class="muted">@{p.handle}</p>
           <p class="counts">
             <span><strong>{p.follower_count}</strong> followers</span>
             <span><strong>{p.following_count}</strong> following</span>
           </p>
-          {(p as { bio?: string }).bio && <p>{(p as { bio?: string }).bio}</p>}
+          {p.bio && <p class="bio">{p.bio}</p>}
         </div>
       </section>
       {user?.id !== p.id && (

@@ -1,1 +1,0 @@
-import{g as i,h as u,y as a,b as t,z as n,P}from"./index-DnseiVND.js";import"./hls-gLNizVW4.js";function l({params:o}){const{query:e}=i(),[r,c]=u("Product"),s=a(d=>c(d),[]);return t(P,{title:r,back:!0,children:t(n,{productId:o.id,sourceVideoId:e.get("video"),onStep:s})})}export{l as ProductPage};
