@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/reelmart/reelmart/platform/db"
 	"github.com/reelmart/reelmart/platform/jobs"
@@ -39,12 +40,9 @@ type indexArgs struct {
 // is in stock, so a product that sells out or comes back (an order, a
 // refund, an expiry, a restock) moves them too.
 func (s *Service) searchChanged(ctx context.Context, tx *sql.Tx, productIDs ...string) error {
-	if err := s.pinningVideosChanged(ctx, tx, productIDs); err != nil {
-		return err
-	}
-	for len(productIDs) > 0 {
-		ids := productIDs[:min(len(productIDs), indexJobSize)]
-		productIDs = productIDs[len(ids):]
+	// Products are locked before the videos that pin them, on every path,
+	// so two transactions never wait on each other in opposite orders.
+	for ids := range slices.Chunk(productIDs, indexJobSize) {
 		in, args := inList(ids, 1)
 		if _, err := tx.ExecContext(ctx, `UPDATE products SET search_version = search_version + 1 WHERE id IN (`+in+`)`, args...); err != nil {
 			return fmt.Errorf("catalog: bump search versions: %w", err)
@@ -56,7 +54,7 @@ func (s *Service) searchChanged(ctx context.Context, tx *sql.Tx, productIDs ...s
 			return fmt.Errorf("catalog: enqueue search index job: %w", err)
 		}
 	}
-	return nil
+	return s.pinningVideosChanged(ctx, tx, productIDs)
 }
 
 // indexJobSize bounds the products of one index job (and one statement's

@@ -22,15 +22,21 @@ func (s *Service) pinningVideosChanged(ctx context.Context, tx *sql.Tx, productI
 	if s.cfg.Videos == nil || len(productIDs) == 0 {
 		return nil
 	}
+	var videoIDs []string
 	for chunk := range slices.Chunk(productIDs, indexJobSize) {
 		in, args := inList(chunk, 1)
-		ids, err := queryIDs(ctx, tx, `SELECT DISTINCT video_id FROM pins WHERE product_id IN (`+in+`) ORDER BY video_id`, args...)
+		ids, err := queryIDs(ctx, tx, `SELECT DISTINCT video_id FROM pins WHERE product_id IN (`+in+`)`, args...)
 		if err != nil {
 			return err
 		}
-		if err := s.cfg.Videos.VideosChanged(ctx, tx, ids...); err != nil {
-			return fmt.Errorf("catalog: re-index videos pinning changed products: %w", err)
-		}
+		videoIDs = append(videoIDs, ids...)
+	}
+	if len(videoIDs) == 0 {
+		return nil
+	}
+	// VideosChanged sorts, dedupes and chunks them.
+	if err := s.cfg.Videos.VideosChanged(ctx, tx, videoIDs...); err != nil {
+		return fmt.Errorf("catalog: re-index videos pinning changed products: %w", err)
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -50,6 +51,11 @@ type DB struct {
 	*sql.DB
 	dialect Dialect
 	where   string // for messages: the file path or host, never a password
+	// writer queues this process's SQLite transactions for the database's
+	// one write lock in arrival order. SQLite's own busy handler polls with
+	// backoff, so under a burst of writers one can lose every race for
+	// longer than busy_timeout and fail; waiting here first is fair.
+	writer chan struct{}
 }
 
 // Dialect returns the engine behind db.
@@ -91,6 +97,10 @@ func Open(ctx context.Context, rawURL, dataDir string) (*DB, error) {
 	}
 }
 
+// sqliteBusy is how long a SQLite writer waits for the write lock, in
+// SQLite's busy handler and, before that, in DB.writer.
+const sqliteBusy = 10 * time.Second
+
 func openSQLite(ctx context.Context, path string) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("create directory for %s: %w", path, err)
@@ -98,7 +108,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	// WAL lets readers run beside the one writer; _txlock=immediate takes the
 	// write lock at BEGIN so two transactions never deadlock upgrading a read
 	// lock; busy_timeout makes writers queue instead of failing.
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+	dsn := "file:" + path + "?_pragma=busy_timeout(" + strconv.Itoa(int(sqliteBusy/time.Millisecond)) + ")&_pragma=journal_mode(WAL)" +
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate" +
 		"&_time_integer_format=unix_micro&_inttotime=1"
 	sqldb, err := sql.Open("sqlite", dsn)
@@ -108,7 +118,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	sqldb.SetMaxOpenConns(8)
 	sqldb.SetMaxIdleConns(8)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{DB: sqldb, dialect: SQLite, where: path}
+	db := &DB{DB: sqldb, dialect: SQLite, where: path, writer: make(chan struct{}, 1)}
 	if err := db.ping(ctx); err != nil {
 		sqldb.Close()
 		return nil, err
@@ -160,6 +170,13 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	if db.writer != nil {
+		release, err := db.queue(ctx)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", err)
@@ -180,6 +197,23 @@ func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
 		return fmt.Errorf("db: commit: %w", err)
 	}
 	return nil
+}
+
+// queue waits for this process's turn at SQLite's write lock. Writers that
+// bypass DB.Tx (the job queue's driver) still meet the busy handler; so does
+// one that waited here longer than sqliteBusy, which then goes on without
+// its turn rather than hang behind a stuck transaction.
+func (db *DB) queue(ctx context.Context) (release func(), err error) {
+	t := time.NewTimer(sqliteBusy)
+	defer t.Stop()
+	select {
+	case db.writer <- struct{}{}:
+		return func() { <-db.writer }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("db: begin: %w", ctx.Err())
+	case <-t.C:
+		return func() {}, nil
+	}
 }
 
 // Unapplied reports whether err says for certain that a PostgreSQL

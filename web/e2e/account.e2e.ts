@@ -48,9 +48,9 @@ test("sign up shows the API's field errors beside their fields, keeps the sessio
   expect(await page.evaluate(() => document.cookie)).not.toContain("reelmart_session");
 
   // The session survives a reload. Home is the feed: the reload and the
-  // navigations below overtake its feed, playlist and inbox loads, which the browser
-  // then cancels; that is navigation, not the app failing.
-  watch.allowAborts(/\/api\/v1\/(feed|threads)\?|\/api\/v1\/videos\/[^/]+\/hls\//);
+  // navigations below overtake its feed, playlist, poster and inbox loads, which the
+  // browser then cancels; that is navigation, not the app failing.
+  watch.allowAborts(/\/api\/v1\/(feed|threads)\?|\/api\/v1\/videos\/[^/]+\/(hls\/|poster)/);
   await page.reload();
   await page.getByRole("link", { name: "Me" }).click();
   await page.getByRole("heading", { name: "Nia" }).waitFor();
@@ -124,6 +124,8 @@ test("edit the profile: name and bio with their errors beside the fields, a pict
   const row = opage.getByRole("link", { name: /Pat Q/ });
   await row.waitFor();
   expect(await row.locator("img.avatar").getAttribute("src")).toBe(src);
+  // Leaving the inbox may cancel its picture and list loads still in flight.
+  owatch.allowAborts(/\/avatars\/|\/api\/v1\/threads/);
   await opage.goto("/u/" + me.id);
   await opage.getByText("Cooks on Sundays.", { exact: false }).waitFor();
   expect(await opage.locator("img.avatar").first().getAttribute("src")).toBe(src);

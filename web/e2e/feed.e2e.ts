@@ -36,8 +36,9 @@ test("swipe feed: play, preload, keys, like, comment, watch events", async () =>
   const ctx = await browser.newContext();
   await signIn(ctx, viewer);
   const [page, watch] = await newPage(ctx);
-  // A swipe stops the preloads of videos that left the window of players.
-  watch.allowAborts(/\/api\/v1\/videos\/[^/]+\/hls\//);
+  // A swipe stops the preloads (playlists, segments, posters) of videos that
+  // left the window of players.
+  watch.allowAborts(/\/api\/v1\/videos\/[^/]+\/(hls\/|poster)/);
   const events: any[] = [];
   page.on("request", (r) => {
     if (r.method() === "POST" && /\/events$/.test(r.url())) events.push({ url: r.url(), body: r.postDataJSON() });

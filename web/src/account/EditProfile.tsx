@@ -18,7 +18,7 @@ async function putAvatar(file: File): Promise<Profile> {
   const r = await fetch("/api/v1/me/avatar", { method: "PUT", body, headers: csrfHeaders(), credentials: "same-origin" });
   if (!r.ok) {
     const p = ((await r.json().catch(() => null)) ?? {}) as Partial<Problem>;
-    throw new ApiError({ type: p.type ?? "about:blank", title: p.title ?? r.statusText, status: r.status, code: p.code ?? "http_" + r.status, detail: p.detail });
+    throw new ApiError({ type: p.type ?? "about:blank", title: p.title ?? r.statusText, status: r.status, code: p.code ?? "http_" + r.status, detail: p.detail, errors: p.errors });
   }
   return (await r.json()) as Profile;
 }
@@ -65,7 +65,13 @@ export function EditProfile() {
         <div class="stack">
           <label class="btn btn--ghost" aria-busy={uploading}>
             {uploading ? "Uploading…" : "Change picture"}
-            <input class="visually-hidden" type="file" accept="image/jpeg,image/png,image/webp" onChange={(e) => pick(e.currentTarget.files?.[0])} />
+            <input class="visually-hidden" type="file" accept="image/jpeg,image/png,image/webp" onChange={(e) => {
+                const input = e.currentTarget;
+                void pick(input.files?.[0]);
+                // Picking the same file again, after an error, uploads it again.
+                input.value = "";
+              }}
+            />
           </label>
           {user.avatar_url && (
             <button type="button" class="btn btn--ghost" onClick={remove}>

@@ -2202,7 +2202,7 @@ export interface components {
             name: string;
             /** @description Users only. */
             handle?: string;
-            /** @description null until profiles have avatars. */
+            /** @description The peer user's avatar; null without one, and for a shop, which has no picture. */
             avatar_url: string | null;
             deleted: boolean;
         };
