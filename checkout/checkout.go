@@ -38,6 +38,7 @@ type Stock interface {
 	Sell(ctx context.Context, tx *sql.Tx, holds []catalog.Hold, userID string) ([]string, error)
 	Restock(ctx context.Context, tx *sql.Tx, holds []catalog.Hold, userID, reason string) ([]string, error)
 	StockChanged(ctx context.Context, skuIDs ...string)
+	StockChangedTx(ctx context.Context, tx *sql.Tx, skuIDs ...string) error
 }
 
 var _ Stock = (*catalog.Service)(nil)
@@ -192,25 +193,25 @@ func (s *Service) logf(ctx context.Context, msg string, args ...any) {
 	s.cfg.Log.ErrorContext(ctx, msg, args...)
 }
 
-// stockChanged tells the catalog about SKUs whose availability moved by
-// delta (negative: reserved) in a committed transaction, but only those
-// whose "in stock" crossed zero: re-indexing a product for every order
-// would make the search index every order's bottleneck, and nothing else
-// in the index depends on the quantity.
-func (s *Service) stockChanged(ctx context.Context, delta map[string]int) {
+// stockChangedTx tells the catalog, inside tx and after its stock moves,
+// about SKUs whose availability moved by delta (positive: given back), but
+// only those whose "in stock" crossed zero: re-indexing a product for
+// every order would make the search index every order's bottleneck, and
+// nothing else in the index depends on the quantity. The catalog records
+// the change in tx, so the index learns of it even if the process dies
+// right after the commit.
+func (s *Service) stockChangedTx(ctx context.Context, tx *sql.Tx, delta map[string]int) error {
 	if len(delta) == 0 {
-		return
+		return nil
 	}
 	ids := make([]string, 0, len(delta))
 	for id := range delta {
 		ids = append(ids, id)
 	}
 	in, args := inList(ids, 1)
-	rows, err := s.db.QueryContext(ctx, `SELECT id, stock - reserved FROM skus WHERE id IN (`+in+`)`, args...)
+	rows, err := tx.QueryContext(ctx, `SELECT id, stock - reserved FROM skus WHERE id IN (`+in+`)`, args...)
 	if err != nil {
-		s.logf(ctx, "checkout: read availability for the search index", "err", err)
-		s.stock.StockChanged(ctx, ids...)
-		return
+		return fmt.Errorf("checkout: read availability for the search index: %w", err)
 	}
 	defer rows.Close()
 	var flipped []string
@@ -218,14 +219,16 @@ func (s *Service) stockChanged(ctx context.Context, delta map[string]int) {
 		var id string
 		var avail int
 		if err := rows.Scan(&id, &avail); err != nil {
-			s.logf(ctx, "checkout: read availability for the search index", "err", err)
-			return
+			return fmt.Errorf("checkout: read availability for the search index: %w", err)
 		}
 		if (avail <= 0) != (avail-delta[id] <= 0) {
 			flipped = append(flipped, id)
 		}
 	}
-	s.stock.StockChanged(ctx, flipped...)
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("checkout: read availability for the search index: %w", err)
+	}
+	return s.stock.StockChangedTx(ctx, tx, flipped...)
 }
 
 // deltas returns the availability change of giving back (sign +1) or

@@ -3,7 +3,9 @@ package checkout_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/reelmart/reelmart/checkout"
 	"github.com/reelmart/reelmart/platform/blob/local"
 	"github.com/reelmart/reelmart/platform/db"
+	"github.com/reelmart/reelmart/platform/jobs"
 	"github.com/reelmart/reelmart/platform/search/bleve"
 )
 
@@ -37,6 +40,45 @@ type env struct {
 
 func newEnv(t testing.TB, d *db.DB) *env {
 	t.Helper()
+	return newEnvWith(t, d, nil)
+}
+
+// newEnvWithJobs is newEnv with the catalog's durable index jobs on a real
+// queue, as in production. Nothing works the queue until work is called:
+// until then the test is a process that died right after its commits.
+func newEnvWithJobs(t *testing.T, d *db.DB) (e *env, work func()) {
+	t.Helper()
+	var cat atomic.Pointer[catalog.Service]
+	q, err := jobs.OpenWith(ctx, d, slog.New(slog.DiscardHandler), jobs.Options{PollInterval: 50 * time.Millisecond, ShortPollInterval: 50 * time.Millisecond},
+		jobs.Kind{Name: catalog.IndexKind, Queue: jobs.QueueShort, MaxAttempts: jobs.Forever, Timeout: 30 * time.Second,
+			Handler: func(ctx context.Context, j jobs.Job) error { return cat.Load().IndexJob(ctx, j) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e = newEnvWith(t, d, q)
+	cat.Store(e.catalog)
+	stop, done := func() {}, make(chan struct{})
+	close(done)
+	t.Cleanup(func() {
+		stop()
+		<-done
+		q.Close()
+	})
+	return e, func() {
+		var w context.Context
+		w, stop = context.WithCancel(context.Background())
+		done = make(chan struct{})
+		go func() {
+			defer close(done)
+			if err := q.Work(w, jobs.Workers{Short: 1}); err != nil {
+				t.Errorf("Work: %v", err)
+			}
+		}()
+	}
+}
+
+func newEnvWith(t testing.TB, d *db.DB, q *jobs.Queue) *env {
+	t.Helper()
 	blobs, err := local.New(t.TempDir(), local.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +90,11 @@ func newEnv(t testing.TB, d *db.DB) *env {
 	}
 	t.Cleanup(func() { ix.Close() })
 	c := &clock{t: time.Now().UTC().Truncate(time.Second)}
-	cat := catalog.NewService(d, blobs, ix, catalog.Config{Currency: "USD"}, c.now)
+	cfg := catalog.Config{Currency: "USD"}
+	if q != nil {
+		cfg.Jobs = q
+	}
+	cat := catalog.NewService(d, blobs, ix, cfg, c.now)
 	return &env{t: t, db: d, catalog: cat, clock: c,
 		svc: checkout.NewService(d, cat, checkout.Config{Currency: "USD"}, c.now)}
 }

@@ -306,7 +306,6 @@ func (s *Service) Refund(ctx context.Context, userID, id string, claim *Claim) (
 }
 
 func (s *Service) unwind(ctx context.Context, userID, id, action string, to State, claim *Claim, allowed func(role, State) bool) (Order, error) {
-	var back map[string]int
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		o, r, err := s.lockOrder(ctx, tx, id, userID)
 		if err != nil {
@@ -321,7 +320,9 @@ func (s *Service) unwind(ctx context.Context, userID, id, action string, to Stat
 		if err := s.undo(ctx, tx, o, userID); err != nil {
 			return err
 		}
-		back = deltas(o, 1)
+		if err := s.stockChangedTx(ctx, tx, deltas(o, 1)); err != nil {
+			return err
+		}
 		if err := s.move(ctx, tx, &o, to, userID); err != nil {
 			return err
 		}
@@ -330,7 +331,6 @@ func (s *Service) unwind(ctx context.Context, userID, id, action string, to Stat
 	if err != nil {
 		return Order{}, err
 	}
-	s.stockChanged(ctx, back)
 	if err := s.afterCommit(ctx, action); err != nil {
 		return Order{}, err
 	}
@@ -378,7 +378,6 @@ func deref(p *string) string {
 // expire cancels order id if it still awaits payment and its reservation
 // has expired, releasing its stock. It reports whether it did.
 func (s *Service) expire(ctx context.Context, id string) (bool, error) {
-	var back map[string]int
 	done := false
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		o, _, err := s.lockOrder(ctx, tx, id, SystemActor)
@@ -391,13 +390,15 @@ func (s *Service) expire(ctx context.Context, id string) (bool, error) {
 		if _, err = s.stock.Release(ctx, tx, holdsOf(o)); err != nil {
 			return err
 		}
-		back, done = deltas(o, 1), true
+		if err := s.stockChangedTx(ctx, tx, deltas(o, 1)); err != nil {
+			return err
+		}
+		done = true
 		return s.move(ctx, tx, &o, StateCancelled, SystemActor)
 	})
 	if err != nil {
 		return false, err
 	}
-	s.stockChanged(ctx, back)
 	return done, nil
 }
 

@@ -59,10 +59,14 @@ func TestConcurrentPayments(t *testing.T) {
 	})
 }
 
-// The search index hears when a SKU runs out and when it comes back.
+// The search index hears when a SKU runs out and when it comes back. A
+// unit given back by a cancellation or an expiry reaches it through an
+// index job committed with the order's change, so it arrives even when the
+// process dies right after the commit: here, nothing works the queue until
+// after the cancellation.
 func TestSearchHearsStockRunOut(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		e := newEnv(t, d)
+		e, work := newEnvWithJobs(t, d)
 		merchant, buyer := e.user("merchant"), e.user("buyer")
 		product, skus := e.product(merchant, e.shop(merchant, "Shop"), 0, 2, 1000)
 		inStock := func() bool {
@@ -77,6 +81,14 @@ func TestSearchHearsStockRunOut(t *testing.T) {
 			}
 			return false
 		}
+		eventually := func(want bool, what string) {
+			t.Helper()
+			for start := time.Now(); inStock() != want; time.Sleep(50 * time.Millisecond) {
+				if time.Since(start) > 10*time.Second {
+					t.Fatal(what)
+				}
+			}
+		}
 		o1 := e.order(buyer, checkout.ItemInput{SKUID: skus[0], Qty: 1})[0]
 		if !inStock() {
 			t.Fatal("one of two units left, but not in stock in search")
@@ -88,9 +100,21 @@ func TestSearchHearsStockRunOut(t *testing.T) {
 		if _, err := e.svc.Cancel(ctx, buyer, o1.ID); err != nil {
 			t.Fatal(err)
 		}
-		if !inStock() {
-			t.Fatal("a unit came back, but search says out of stock")
+		// Nothing was written to the index after the commit: the change
+		// travels only in the job committed with it.
+		if inStock() {
+			t.Fatal("the cancellation wrote the index itself, after its commit")
 		}
+		work() // the process restarts
+		eventually(true, "a unit came back, but search says out of stock")
+
+		e.order(buyer, checkout.ItemInput{SKUID: skus[0], Qty: 1})
+		eventually(false, "sold out again, but in stock in search")
+		e.clock.add(time.Hour)
+		if n, err := e.svc.Sweep(ctx); err != nil || n != 2 {
+			t.Fatalf("sweep cancelled %d, %v; want both unpaid orders", n, err)
+		}
+		eventually(true, "the expired orders gave their units back, but search says out of stock")
 	})
 }
 
