@@ -22,7 +22,8 @@ func (s *Server) engagementRoutes(v1 *gin.RouterGroup) {
 }
 
 // postEvents answers 202 once the batch is stored; signed-out viewers are
-// named by the viewer_id cookie, which is set here when missing.
+// named by the viewer_id cookie, which is set here when missing (see
+// eventViewerID).
 func (s *Server) postEvents(c *gin.Context) {
 	var in struct {
 		Events []engagement.Event `json:"events"`
@@ -31,7 +32,7 @@ func (s *Server) postEvents(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	viewer, err := s.viewerID(c)
+	viewer, err := s.eventViewerID(c)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -107,12 +107,26 @@ func TestEventsOverHTTP(t *testing.T) {
 		if r.StatusCode != 202 || rec.Duplicates != 2 || viewerCookie(r) != nil {
 			t.Fatalf("retry: %d %s", r.StatusCode, r.body)
 		}
-		// A tampered cookie is not that viewer: a new one is issued.
+		// A tampered cookie names nobody, and neither does none: such a
+		// client is its address and user agent, so forging or dropping the
+		// cookie before every batch counts nothing again.
 		forged := ck.Value[:len(ck.Value)-2] + "AA"
 		r = h.events(v, "", forged, event("e1", "view", 0, 0))
 		r.json(&rec)
-		if nc := viewerCookie(r); r.StatusCode != 202 || rec.Accepted != 1 || nc == nil || nc.Value == ck.Value {
+		if nc := viewerCookie(r); r.StatusCode != 202 || rec.Duplicates != 1 || nc == nil || nc.Value != ck.Value {
 			t.Fatalf("forged cookie: %d %s", r.StatusCode, r.body)
+		}
+		for i := range 5 {
+			r = h.events(v, "", "", event(fmt.Sprint("again", i), "view", 0, 0))
+			if r.StatusCode != 202 {
+				t.Fatalf("cookie dropped: %d %s", r.StatusCode, r.body)
+			}
+		}
+		// Another device at the same address is another viewer.
+		r = h.do(req{method: "POST", path: "/api/v1/videos/" + v + "/events", header: map[string]string{"User-Agent": "another phone"},
+			body: map[string]any{"events": []any{event("p1", "view", 0, 0)}}})
+		if nc := viewerCookie(r); r.StatusCode != 202 || nc == nil || nc.Value == ck.Value {
+			t.Fatalf("another device: %d %s", r.StatusCode, r.body)
 		}
 		// A signed-in viewer needs no cookie.
 		if r := h.events(v, maker.Token, "", event("m1", "view", 0, 0)); r.StatusCode != 202 || viewerCookie(r) != nil {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -18,6 +19,21 @@ const viewerCookieAge = 365 * 24 * 3600
 // signed-out viewer's from the viewer_id cookie. A signed-out caller
 // without a valid cookie is given a new id and the cookie that carries it.
 func (s *Server) viewerID(c *gin.Context) (string, error) {
+	return s.viewer(c, func(context.Context) (string, error) { return engagement.NewViewerID(), nil })
+}
+
+// eventViewerID is viewerID for watch events: a signed-out caller without a
+// valid cookie is named by its address and user agent rather than a new
+// random id, so dropping the cookie before each batch cannot count a view
+// again. Its first batch usually comes after the feed has set a cookie;
+// only a client that keeps none, or opens a video first, is named this way.
+func (s *Server) eventViewerID(c *gin.Context) (string, error) {
+	return s.viewer(c, func(ctx context.Context) (string, error) {
+		return s.engagement.AddressViewerID(ctx, c.ClientIP(), c.Request.UserAgent())
+	})
+}
+
+func (s *Server) viewer(c *gin.Context, mint func(context.Context) (string, error)) (string, error) {
 	if u, ok := currentUser(c); ok {
 		return u.ID, nil
 	}
@@ -31,7 +47,10 @@ func (s *Server) viewerID(c *gin.Context) (string, error) {
 			return id, nil
 		}
 	}
-	id := engagement.NewViewerID()
+	id, err := mint(ctx)
+	if err != nil {
+		return "", err
+	}
 	value, err := s.engagement.SignViewer(ctx, id)
 	if err != nil {
 		return "", err
