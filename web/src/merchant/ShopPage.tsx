@@ -1,4 +1,5 @@
-// One shop's dashboard: its products with stock, and its orders, those to ship first.
+// One shop's dashboard: its products with stock, its orders (those to ship
+// first), and its sales per day with the videos that sold the most.
 import { useState } from "preact/hooks";
 import { api, ok } from "../api/client";
 import { formatMoney } from "../lib/money";
@@ -9,12 +10,15 @@ import { FormError } from "../ui/Field";
 import { Empty, Loading, Page } from "../ui/Page";
 import { Link } from "../ui/router";
 import { useLoad } from "../ui/useLoad";
+import { ShopAnalytics } from "./ShopAnalytics";
 
-type Tab = "products" | "orders";
+const tabs = { products: "Products", orders: "Orders", analytics: "Analytics" };
+type Tab = keyof typeof tabs;
+const tabFrom = (hash: string): Tab => (Object.hasOwn(tabs, hash) ? (hash as Tab) : "products");
 
 export function ShopPage({ params }: { params: Params }) {
   const id = params.id!;
-  const [tab, setTab] = useState<Tab>(() => (location.hash.slice(1) as Tab) || "products");
+  const [tab, setTab] = useState(() => tabFrom(location.hash.slice(1)));
   const shop = useLoad(() => ok(api.GET("/api/v1/shops/{id}", { params: { path: { id } } })), [id]);
   const select = (t: Tab) => {
     setTab(t);
@@ -23,15 +27,16 @@ export function ShopPage({ params }: { params: Params }) {
   return (
     <Page title={shop.data?.name ?? "Shop"} back actions={<Link class="btn btn--primary btn--small" href={`/merchant/shops/${id}/products/new`}>Add product</Link>}>
       <div class="tabs" role="tablist" aria-label="Shop">
-        {(["products", "orders"] as Tab[]).map((t) => (
+        {(Object.keys(tabs) as Tab[]).map((t) => (
           <button key={t} type="button" role="tab" id={"tab-" + t} aria-controls={"panel-" + t} aria-selected={tab === t} class={"btn btn--small" + (tab === t ? " btn--primary" : "")} onClick={() => select(t)}>
-            {t === "products" ? "Products" : "Orders"}
+            {tabs[t]}
           </button>
         ))}
       </div>
       <div role="tabpanel" id={"panel-" + tab} aria-labelledby={"tab-" + tab}>
         {tab === "products" && <Products shopId={id} />}
         {tab === "orders" && <Orders shopId={id} />}
+        {tab === "analytics" && <ShopAnalytics shopId={id} />}
       </div>
     </Page>
   );

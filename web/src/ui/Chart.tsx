@@ -21,6 +21,11 @@ interface Props {
   yFormat?: (y: number) => string;
 }
 
+/** yAxisSize widens the y axis to its longest label (money such as "$1,250.00"), about 7 px a character. */
+function yAxisSize(_u: uPlot, values: string[] | null): number {
+  return Math.max(50, 18 + 7 * Math.max(0, ...(values ?? []).map((v) => v.length)));
+}
+
 export function Chart({ title, x, series, time = false, summary, xLabel, yFormat }: Props) {
   const box = useRef<HTMLDivElement>(null);
   const [table, setTable] = useState(false);
@@ -43,7 +48,7 @@ export function Chart({ title, x, series, time = false, summary, xLabel, yFormat
           cursor: { drag: { x: false, y: false } },
           axes: [
             { ...axis, values: xLabel ? (_u: uPlot, vals: number[]) => vals.map(xLabel) : undefined },
-            { ...axis, values: yFormat ? (_u: uPlot, vals: number[]) => vals.map(yFormat) : undefined },
+            { ...axis, size: yAxisSize, values: yFormat ? (_u: uPlot, vals: number[]) => vals.map(yFormat) : undefined },
           ],
           series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, fill: s.color + "22", points: { show: false } }))],
         },
