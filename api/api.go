@@ -65,6 +65,12 @@ type Deps struct {
 	// https one makes the session cookies Secure, and its origin is allowed
 	// by the app's Content-Security-Policy.
 	PublicURL string
+	// RedirectToPublicURL sends a browser that asks for the web app under
+	// another host name (localhost for 127.0.0.1) to the same page under
+	// PublicURL, where the absolute media and image URLs in API answers
+	// are same-origin. Set it when PublicURL is the default derived from the
+	// listen address; behind a proxy that rewrites Host it would loop.
+	RedirectToPublicURL bool
 	// SocketRecheck is how often an open socket's session is checked again; default 5 minutes.
 	SocketRecheck time.Duration
 
@@ -138,6 +144,8 @@ func New(deps Deps) *Server {
 		if app, err = newWebApp(deps.Web, deps.PublicURL); err != nil {
 			s.log.Error("web app not served: cannot read its files", "err", err)
 			app = nil
+		} else if deps.RedirectToPublicURL {
+			app.home = deps.PublicURL
 		}
 	}
 	e.NoRoute(func(c *gin.Context) {

@@ -26,6 +26,9 @@ import (
 type webApp struct {
 	files map[string]*webFile
 	csp   string
+	// home, when set, is the public URL that pages asked for under another
+	// host are redirected to (see Deps.RedirectToPublicURL).
+	home string
 }
 
 type webFile struct {
@@ -107,6 +110,12 @@ func contentSecurityPolicy(publicURL string) string {
 // typo in a script URL is not answered with HTML.
 func (a *webApp) serve(c *gin.Context) {
 	p := c.Request.URL.Path
+	if a.home != "" && !strings.HasPrefix(p, "/api/") {
+		if u, err := url.Parse(a.home); err == nil && !strings.EqualFold(c.Request.Host, u.Host) {
+			c.Redirect(http.StatusFound, a.home+c.Request.URL.RequestURI())
+			return
+		}
+	}
 	name := strings.TrimPrefix(path.Clean("/"+p), "/")
 	if name == "" {
 		name = "index.html"

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -90,5 +92,38 @@ func TestWebAppServing(t *testing.T) {
 	// The API is still the API.
 	if r := h.do(req{method: "GET", path: "/healthz"}); r.StatusCode != 200 {
 		t.Fatalf("/healthz: %d", r.StatusCode)
+	}
+}
+
+// With the default public URL, a page opened under another name for the
+// host (localhost for 127.0.0.1) is sent to the public URL, where the media
+// URLs in API answers are same-origin; the API itself is never redirected.
+func TestWebAppRedirectsToThePublicHost(t *testing.T) {
+	d := dbtest.Open(t, db.SQLite)
+	h := newHarness(t, d)
+	dist := fstest.MapFS{"index.html": {Data: []byte(`<!doctype html><title>Reelmart</title>`)}}
+	srv := api.New(api.Deps{Accounts: testAccounts(d, h.clock.now), Checks: h.checks, Web: dist,
+		PublicURL: "http://127.0.0.1:8080", RedirectToPublicURL: true})
+	get := func(host, target string) *http.Response {
+		r := httptest.NewRequest("GET", target, nil)
+		r.Host = host
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, r)
+		return w.Result()
+	}
+	if r := get("localhost:8080", "/v/abc?t=3"); r.StatusCode != http.StatusFound || r.Header.Get("Location") != "http://127.0.0.1:8080/v/abc?t=3" {
+		t.Fatalf("localhost page: %d, Location %q", r.StatusCode, r.Header.Get("Location"))
+	}
+	if r := get("127.0.0.1:8080", "/v/abc"); r.StatusCode != http.StatusOK {
+		t.Fatalf("public host page: %d", r.StatusCode)
+	}
+	if r := get("localhost:8080", "/api/v1/healthz"); r.StatusCode == http.StatusFound {
+		t.Fatalf("an API path was redirected")
+	}
+	// Without the setting (an operator's own PUBLIC_URL, perhaps behind a
+	// proxy that rewrites Host) nothing is redirected.
+	srv = api.New(api.Deps{Accounts: testAccounts(d, h.clock.now), Checks: h.checks, Web: dist, PublicURL: "http://127.0.0.1:8080"})
+	if r := get("localhost:8080", "/"); r.StatusCode != http.StatusOK {
+		t.Fatalf("without the setting: %d", r.StatusCode)
 	}
 }

@@ -19,7 +19,10 @@ type Config struct {
 	BlobURL     string
 	SearchURL   string
 	PublicURL   string
-	Currency    string
+	// publicURLDerived is set when PublicURL was not given and names the
+	// loopback host Addr listens on: the one name browsers can use.
+	publicURLDerived bool
+	Currency         string
 	// Workers is how many long jobs (transcodes) this process runs at once;
 	// ShortWorkers how many short ones (index writes, fan-out). Each queue
 	// has its own slots, so short jobs never wait behind a transcode.
@@ -127,10 +130,12 @@ func (c *Config) validate() error {
 		return errors.New("REELMART_DATA_DIR: must not be empty")
 	}
 	if c.PublicURL == "" {
-		if host == "" || host == "0.0.0.0" || host == "::" {
+		anyHost := host == "" || host == "0.0.0.0" || host == "::"
+		if anyHost {
 			host = "127.0.0.1"
 		}
 		c.PublicURL = "http://" + net.JoinHostPort(host, port)
+		c.publicURLDerived = !anyHost
 	}
 	u, err := url.Parse(c.PublicURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

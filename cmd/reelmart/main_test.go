@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -249,5 +250,28 @@ func TestWorkerWithNoWorkersRefusesToStart(t *testing.T) {
 	_, stderr, code := runMain(t, env, "worker")
 	if code != 2 || !strings.Contains(stderr, "REELMART_WORKERS and REELMART_SHORT_WORKERS are both 0") {
 		t.Fatalf("worker with no workers: exit %d, stderr %q; want exit 2 naming both settings", code, stderr)
+	}
+}
+
+// Only a public URL derived from a loopback listen address redirects other
+// host names to it: with 0.0.0.0 the derived URL is a guess, and with an
+// operator's own URL a proxy may rewrite Host.
+func TestPublicURLDerivation(t *testing.T) {
+	for _, tc := range []struct {
+		env      map[string]string
+		url      string
+		redirect bool
+	}{
+		{map[string]string{"REELMART_ADDR": "127.0.0.1:8080"}, "http://127.0.0.1:8080", true},
+		{map[string]string{"REELMART_ADDR": "0.0.0.0:8080"}, "http://127.0.0.1:8080", false},
+		{map[string]string{"REELMART_ADDR": "127.0.0.1:8080", "REELMART_PUBLIC_URL": "https://shop.example/"}, "https://shop.example", false},
+	} {
+		cfg, _, err := parseConfig("serve", nil, func(k string) string { return tc.env[k] }, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.PublicURL != tc.url || cfg.publicURLDerived != tc.redirect {
+			t.Errorf("%v: public URL %q, redirect %v; want %q, %v", tc.env, cfg.PublicURL, cfg.publicURLDerived, tc.url, tc.redirect)
+		}
 	}
 }

@@ -53,10 +53,13 @@ func serve(ctx context.Context, cfg *Config, args []string, stdout, stderr io.Wr
 		Chat:       m.Chat,
 		Hub:        m.Hub,
 		PublicURL:  cfg.PublicURL,
-		Checks:     m.checks(),
-		Metrics:    m.Metrics,
-		Blob:       m.BlobHTTP,
-		Web:        web.Dist(),
+		// The default public URL names one host; a browser that opens
+		// another name for it (localhost) is sent there.
+		RedirectToPublicURL: cfg.publicURLDerived,
+		Checks:              m.checks(),
+		Metrics:             m.Metrics,
+		Blob:                m.BlobHTTP,
+		Web:                 web.Dist(),
 	})
 	srv := &http.Server{
 		Handler:           handler,
