@@ -141,8 +141,11 @@ function onFrame(f: Frame) {
       heartbeat = f.heartbeat_ms || heartbeat;
       state.connected = true;
       if (!cursor || f.reset) {
+        // The first hello starts the cursor at the server's seq: what
+        // happened between the HTTP loads and this subscription came
+        // before it, so it is read over HTTP again (merging drops repeats).
         cursor = new InboxCursor(f.inbox_seq);
-        if (f.reset) void refetch();
+        void refetch();
       }
       changed();
       return;
