@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -144,8 +145,8 @@ func New(deps Deps) *Server {
 		if app, err = newWebApp(deps.Web, deps.PublicURL); err != nil {
 			s.log.Error("web app not served: cannot read its files", "err", err)
 			app = nil
-		} else if deps.RedirectToPublicURL {
-			app.home = deps.PublicURL
+		} else if u, err := url.Parse(deps.PublicURL); err == nil && deps.RedirectToPublicURL {
+			app.home, app.homeHost = deps.PublicURL, u.Host
 		}
 	}
 	e.NoRoute(func(c *gin.Context) {

@@ -28,7 +28,7 @@ type webApp struct {
 	csp   string
 	// home, when set, is the public URL that pages asked for under another
 	// host are redirected to (see Deps.RedirectToPublicURL).
-	home string
+	home, homeHost string
 }
 
 type webFile struct {
@@ -110,11 +110,9 @@ func contentSecurityPolicy(publicURL string) string {
 // typo in a script URL is not answered with HTML.
 func (a *webApp) serve(c *gin.Context) {
 	p := c.Request.URL.Path
-	if a.home != "" && !strings.HasPrefix(p, "/api/") {
-		if u, err := url.Parse(a.home); err == nil && !strings.EqualFold(c.Request.Host, u.Host) {
-			c.Redirect(http.StatusFound, a.home+c.Request.URL.RequestURI())
-			return
-		}
+	if a.homeHost != "" && !strings.HasPrefix(p, "/api/") && !strings.EqualFold(c.Request.Host, a.homeHost) {
+		c.Redirect(http.StatusFound, a.home+c.Request.URL.RequestURI())
+		return
 	}
 	name := strings.TrimPrefix(path.Clean("/"+p), "/")
 	if name == "" {
