@@ -223,6 +223,10 @@ func TestSocketOrderUnderConcurrentSenders(t *testing.T) {
 		}
 		last[f.ThreadID] = f.Message.Seq
 	}
+	// On PostgreSQL every one of them went through a batch statement.
+	if n := h.metric("reelmart_chat_send_batched_total"); n != senders*each || h.metric("reelmart_chat_send_batches_total") < 1 {
+		t.Fatalf("batched messages = %v, want %d", n, senders*each)
+	}
 }
 
 func TestSocketAuthAndLimits(t *testing.T) {
@@ -351,5 +355,69 @@ func TestShutdownClosesSockets(t *testing.T) {
 			conn.CloseNow()
 		}
 		t.Fatalf("a new socket after shutdown: %v %v", resp, err)
+	}
+}
+
+// Over the socket, a block and the send rate limit answer as over HTTP:
+// an error frame with the problem's status and code (and retry_after for
+// the limit), nothing stored, nothing delivered. The messages and events
+// the socket did carry are counted in the metrics.
+func TestSocketBlockAndRateLimit(t *testing.T) {
+	h := newChatHarness(t, dbtest.Open(t, db.Postgres), chat.Config{SendLimit: 3, SendWindow: time.Minute})
+	ana, bo := h.register("ana"), h.register("bob")
+	th := h.openThread(ana.Token, userPeer(bo.User.ID))
+	a, b := h.dial(dialOpts{token: ana.Token}), h.dial(dialOpts{token: bo.Token})
+	send := func(id, body string) frame {
+		t.Helper()
+		a.sendFrame(map[string]any{"type": "send", "id": id, "thread_id": th.ID, "client_msg_id": id, "body": body})
+		for {
+			if f := a.next(); f.Type == "ack" || f.Type == "error" {
+				return f
+			}
+		}
+	}
+	if f := send("1", "hello"); f.Type != "ack" {
+		t.Fatalf("first send: %+v", f)
+	}
+	if f := b.events(1)[0]; f.Message == nil || *f.Message.Body != "hello" {
+		t.Fatalf("bo got %+v", f)
+	}
+
+	if r := h.do(req{method: "PUT", path: "/api/v1/users/" + ana.User.ID + "/block", token: bo.Token}); r.StatusCode != http.StatusNoContent {
+		t.Fatalf("block: %d %s", r.StatusCode, r.body)
+	}
+	if f := send("2", "are you there?"); f.Type != "error" || f.Status != http.StatusForbidden || f.Code != "blocked" || f.ID == nil || *f.ID != "2" {
+		t.Fatalf("send while blocked: %+v", f)
+	}
+	if r := h.do(req{method: "DELETE", path: "/api/v1/users/" + ana.User.ID + "/block", token: bo.Token}); r.StatusCode != http.StatusNoContent {
+		t.Fatalf("unblock: %d %s", r.StatusCode, r.body)
+	}
+	// The refused message never reaches bo: the next event he gets is the
+	// next message ana sends, at the next seq.
+	if f := send("3", "sorry"); f.Type != "ack" {
+		t.Fatalf("send after the unblock: %+v", f)
+	}
+	if f := b.events(1)[0]; f.Message == nil || *f.Message.Body != "sorry" || f.Message.Seq != 2 {
+		t.Fatalf("bo's next event: %+v, want the message after the block", f)
+	}
+
+	// Three sends a minute: the refused one counted nothing, so one more goes.
+	if f := send("4", "one more"); f.Type != "ack" {
+		t.Fatalf("third counted send: %+v", f)
+	}
+	f := send("5", "too many")
+	if f.Type != "error" || f.Status != http.StatusTooManyRequests || f.Code != "rate_limited" || f.RetryAfter < 1 || f.RetryAfter > 60 {
+		t.Fatalf("send over the limit: %+v", f)
+	}
+	if n := h.count("chat_messages"); n != 3 {
+		t.Fatalf("%d messages stored, want 3", n)
+	}
+	if got := h.metric(`reelmart_chat_messages_sent_total{transport="ws"}`); got != 3 {
+		t.Fatalf(`messages_sent_total{transport="ws"} = %v, want 3`, got)
+	}
+	// Three messages to each of ana's and bob's sockets.
+	b.events(1)
+	if got := h.metric(`reelmart_chat_events_delivered_total{type="message"}`); got != 6 {
+		t.Fatalf(`events_delivered_total{type="message"} = %v, want 6`, got)
 	}
 }

@@ -125,8 +125,21 @@ func (s *Service) Send(ctx context.Context, userID, threadID string, in MessageI
 	return m, true, nil
 }
 
-// sendText is Send for a text message on PostgreSQL: one statement.
+// sendText is Send for a text message on PostgreSQL: one statement, shared
+// with the other messages of its batch, or its own when the batch left it
+// out (a refusal, a retry, a failed batch).
 func (s *Service) sendText(ctx context.Context, userID, threadID string, in MessageInput, via string) (Message, bool, error) {
+	if s.batch != nil {
+		m, notices, stored, err := s.batch.send(ctx, s.newTextMessage(userID, threadID, in))
+		if err != nil {
+			return Message{}, false, err
+		}
+		if stored {
+			s.metrics.sent.WithLabelValues(via).Inc()
+			s.announce(ctx, notices, messageEvent(m))
+			return m, true, nil
+		}
+	}
 	m, notices, replay, err := s.sendTextPostgres(ctx, userID, threadID, in)
 	if _, dup := db.UniqueViolation(err); dup || err == nil && replay {
 		m, err = s.byClientID(ctx, s.db, threadID, userID, in.ClientMsgID)

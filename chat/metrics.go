@@ -35,5 +35,18 @@ func newMetrics() *metrics {
 // Collectors returns chat's metrics, to register with the process's registry.
 func (s *Service) Collectors() []prometheus.Collector {
 	m := s.metrics
-	return []prometheus.Collector{m.sockets, m.sent, m.delivered, m.busLag, m.dropped}
+	batched := func(name, help string, v func(*sendBatcher) int64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 {
+			if s.batch == nil {
+				return 0
+			}
+			return float64(v(s.batch))
+		})
+	}
+	return []prometheus.Collector{m.sockets, m.sent, m.delivered, m.busLag, m.dropped,
+		batched("reelmart_chat_send_batches_total", "Statements run to store a batch of text messages (PostgreSQL).",
+			func(b *sendBatcher) int64 { return b.statements.Load() }),
+		batched("reelmart_chat_send_batched_total", "Text messages stored by batch statements; messages per statement is this over reelmart_chat_send_batches_total.",
+			func(b *sendBatcher) int64 { return b.stored.Load() }),
+	}
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/reelmart/reelmart"
 	"github.com/reelmart/reelmart/platform/db"
 )
 
@@ -71,8 +70,8 @@ SELECT (SELECT seq FROM prior), (SELECT seq FROM msg), (SELECT shop_id FROM msg)
 // replay is true when the client id was already used: m is then empty and
 // the caller reads the stored message.
 func (s *Service) sendTextPostgres(ctx context.Context, userID, threadID string, in MessageInput) (m Message, notices []notice, replay bool, err error) {
-	now := s.now()
-	m = Message{ID: reelmart.NewID(), ThreadID: threadID, SenderID: userID, Kind: KindText, Body: in.Body, ClientMsgID: in.ClientMsgID, CreatedAt: now}
+	m = s.newTextMessage(userID, threadID, in)
+	now := m.CreatedAt
 	var prior, seq *int64
 	var shopID *string
 	var heads string

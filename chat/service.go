@@ -69,6 +69,11 @@ type Config struct {
 	SocketQueue       int           // frames waiting for a socket's writer; default 256
 	SlowAfter         time.Duration // how long a socket may stay a full queue behind before it is dropped; default 5 s
 	Reconcile         time.Duration // how often the hub compares inbox heads with what it sent; default 30 s
+
+	// SendAlone stores every text message on PostgreSQL in a statement of
+	// its own, never coalesced with others (batch_pg.go); for comparing
+	// the two in benchmarks and tests.
+	SendAlone bool
 }
 
 func (c Config) withDefaults() Config {
@@ -106,7 +111,8 @@ type Service struct {
 	now     func() time.Time
 	log     *slog.Logger
 	metrics *metrics
-	hub     *Hub // this node's, set by NewHub: events made here reach its sockets without a read
+	hub     *Hub         // this node's, set by NewHub: events made here reach its sockets without a read
+	batch   *sendBatcher // coalesces text sends on PostgreSQL; nil on SQLite or with Config.SendAlone
 }
 
 // NewService returns a Service. now is the clock (time.Now in production).
@@ -117,10 +123,14 @@ func NewService(deps Deps, cfg Config, now func() time.Time) *Service {
 	if deps.Log == nil {
 		deps.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{
+	s := &Service{
 		db: deps.DB, bus: deps.Bus, deps: deps, cfg: cfg.withDefaults(), log: deps.Log, metrics: newMetrics(),
 		now: func() time.Time { return now().UTC().Truncate(time.Microsecond) },
 	}
+	if deps.DB.Dialect() == db.Postgres && !cfg.SendAlone {
+		s.batch = newSendBatcher(s)
+	}
+	return s
 }
 
 // notice is one inbox event to announce: user's inbox reached seq.

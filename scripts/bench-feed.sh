@@ -73,15 +73,32 @@ cluster.routing.allocation.disk.threshold_enabled: false
 EOF
 printf -- '-Xms%s\n-Xmx%s\n-Djava.net.preferIPv4Stack=true\n' "$ES_HEAP" "$ES_HEAP" >"$ES_DIR/config/jvm.options.d/bench.options"
 chown -R "$ES_OS_USER:" "$ES_DIR"
-log "starting a benchmark Elasticsearch node (heap $ES_HEAP) on 127.0.0.1:$ES_PORT"
-runuser -u "$ES_OS_USER" -- env -i PATH=/usr/bin:/bin HOME="$ES_DIR" ES_JAVA_HOME="${java%/bin/java}" \
-  ES_PATH_CONF="$ES_DIR/config" ES_TMPDIR="$ES_DIR/tmp" "$es_home/bin/elasticsearch" -p "$ES_DIR/es.pid" >"$ES_DIR/launch.log" 2>&1 &
-ES_PID=$!
-for _ in $(seq 240); do
-  curl -fs -m 2 -o /dev/null "http://127.0.0.1:$ES_PORT/_cluster/health?wait_for_status=yellow&timeout=1s" && break
-  sleep 1
+# Its ports lie in the kernel's ephemeral range, so a client socket (say,
+# one left in TIME_WAIT by an earlier benchmark) can hold one for a while:
+# a node that dies binding is started again, three times at most.
+start_es() {
+  log "starting a benchmark Elasticsearch node (heap $ES_HEAP) on 127.0.0.1:$ES_PORT"
+  runuser -u "$ES_OS_USER" -- env -i PATH=/usr/bin:/bin HOME="$ES_DIR" ES_JAVA_HOME="${java%/bin/java}" \
+    ES_PATH_CONF="$ES_DIR/config" ES_TMPDIR="$ES_DIR/tmp" "$es_home/bin/elasticsearch" -p "$ES_DIR/es.pid" >"$ES_DIR/launch.log" 2>&1 &
+  ES_PID=$!
+  for _ in $(seq 240); do
+    curl -fs -m 2 -o /dev/null "http://127.0.0.1:$ES_PORT/_cluster/health?wait_for_status=yellow&timeout=1s" && return 0
+    kill -0 "$ES_PID" 2>/dev/null || break
+    sleep 1
+  done
+  wait "$ES_PID" 2>/dev/null || true
+  ES_PID=
+  return 1
+}
+for attempt in 1 2 3; do
+  start_es && break
+  if ! grep -qs "Address already in use" "$ES_DIR/launch.log" "$ES_DIR/logs/reelmart-bench.log" || [[ $attempt == 3 ]]; then
+    log "the benchmark node did not start; see $ES_DIR"
+    exit 1
+  fi
+  log "a port of the benchmark node is in use; trying again in 10 s"
+  sleep 10
 done
-curl -fs -o /dev/null "http://127.0.0.1:$ES_PORT/_cluster/health" || { log "the benchmark node did not start; see $ES_DIR"; exit 1; }
 
 # --- the world, the indexes and the targets -------------------------------
 log "loading $VIDEOS videos and $VIEWERS viewers"

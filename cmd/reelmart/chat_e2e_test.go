@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -220,4 +222,85 @@ func TestChatAcrossTwoNodes(t *testing.T) {
 	if strings.Contains(a.logs.String(), ana) || strings.Contains(a.logs.String(), bob) {
 		t.Fatal("a session token reached the logs")
 	}
+}
+
+// The send rate limit is one count on every node: what a user sent through
+// one node counts on the other. A notice from the other node is timed in
+// the bus lag metric.
+func TestChatRateLimitCountsAcrossNodes(t *testing.T) {
+	databaseURL := dbtest.PostgresURL(t)
+	a, b := startNode(t, databaseURL), startNode(t, databaseURL)
+	ana, bob := registerToken(t, a.base, "ana"), registerToken(t, b.base, "bob")
+	var th struct {
+		ID string `json:"id"`
+	}
+	if status := call(t, "POST", a.base+"/api/v1/threads", bob, fmt.Sprintf(`{"peer":{"type":"user","id":%q}}`, userID(t, a.base, ana)), &th); status != http.StatusCreated {
+		t.Fatalf("open thread: %d", status)
+	}
+	post := func(base, id string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", base+"/api/v1/threads/"+th.ID+"/messages",
+			strings.NewReader(fmt.Sprintf(`{"client_msg_id":%q,"body":"message %s"}`, id, id)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+bob)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header.Get("Retry-After")
+	}
+	const limit = 30 // chat.Config's default: 30 messages per 10 s
+	for i := range limit {
+		base := []string{a.base, b.base}[i%2]
+		if status, _ := post(base, fmt.Sprint(i)); status != http.StatusCreated {
+			t.Fatalf("message %d of %d on %s: %d", i+1, limit, base, status)
+		}
+	}
+	for _, base := range []string{a.base, b.base} {
+		status, after := post(base, "over")
+		if s, err := strconv.Atoi(after); status != http.StatusTooManyRequests || err != nil || s < 1 || s > 10 {
+			t.Fatalf("message over the limit on %s: %d, Retry-After %q", base, status, after)
+		}
+	}
+	// A message ana sends through one node is a notice the other node
+	// hears over the bus (it publishes nothing meanwhile) and times.
+	for i, n := range [][2]string{{a.base, b.base}, {b.base, a.base}} {
+		hearer, sender := n[0], n[1]
+		before := metric(t, hearer, "reelmart_chat_bus_lag_seconds_count")
+		id := fmt.Sprint("ana-", i)
+		body := fmt.Sprintf(`{"client_msg_id":%q,"body":"hello"}`, id)
+		if status := call(t, "POST", sender+"/api/v1/threads/"+th.ID+"/messages", ana, body, nil); status != http.StatusCreated {
+			t.Fatalf("ana's message on %s: %d", sender, status)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for metric(t, hearer, "reelmart_chat_bus_lag_seconds_count") <= before {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s timed no notice of the message sent through %s in 10 s", hearer, sender)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
+
+// metric reads one sample of the node's /metrics.
+func metric(t *testing.T, base, name string) float64 {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			n, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("metric %s: %q", name, line)
+			}
+			return n
+		}
+	}
+	t.Fatalf("%s/metrics has no %s", base, name)
+	return 0
 }
