@@ -5,13 +5,11 @@ import (
 	"fmt"
 	"hash/maphash"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/reelmart/reelmart"
-	"github.com/reelmart/reelmart/platform/db"
 )
 
 // Coalescing text sends on PostgreSQL: group commit for messages. A lone
@@ -193,16 +191,21 @@ func (b *sendBatcher) run(batch []*sendReq) {
 	stored = got
 }
 
-// sendBatchSQL stores the text messages of rows q (ord, thread_id,
-// sender_id, client_msg_id, id, body) in one statement: the parts of
-// sendTextSQL over a relation of messages. A message that fails a check is
+// sendBatchSQL stores text messages in one statement: the parts of
+// sendTextSQL over a relation of messages, q. The messages come as one
+// array per column, so the statement's text is the same for every batch
+// size, and each connection prepares and plans it once. A message that fails a check is
 // left out rather than aborting the statement. Each kind of row (send
 // windows, threads, inbox heads) is locked in key order, so two batches,
 // on one node or two, rarely wait on each other in a cycle; when they do,
 // PostgreSQL fails one with a deadlock error and its messages go alone.
 //
-// $1 now, $2 start of the rate window, $3 send limit.
-const sendBatchSQL = `, cand AS (
+// $1 now, $2 start of the rate window, $3 send limit; $4 … $8 the
+// messages' thread ids, sender ids, client_msg_ids, ids and bodies.
+const sendBatchSQL = `WITH q AS (
+	SELECT * FROM unnest(CAST($4 AS TEXT[]), CAST($5 AS TEXT[]), CAST($6 AS TEXT[]), CAST($7 AS TEXT[]), CAST($8 AS TEXT[]))
+		WITH ORDINALITY AS q (thread_id, sender_id, client_msg_id, id, body, ord)
+), cand AS (
 	SELECT q.ord, q.thread_id, q.sender_id, q.client_msg_id, q.id, q.body,
 		CASE WHEN t.kind = 'shop' AND m.side = 'b' THEN t.shop_id END AS shop_id
 	FROM q JOIN chat_members m ON m.thread_id = q.thread_id AND m.user_id = q.sender_id
@@ -259,16 +262,15 @@ SELECT tg.id, tg.seq, tg.shop_id, tg.user_id, h.last_seq - tg.n + tg.rn FROM tg 
 // The batch holds at most one message per thread and per sender.
 func (s *Service) sendBatch(ctx context.Context, batch []*sendReq) (map[string]sendResult, error) {
 	now := s.now()
-	p := db.Params{now, now.Add(-s.cfg.SendWindow), s.cfg.SendLimit}
-	rows := make([]string, len(batch))
+	cols := [5][]string{}
 	byID := make(map[string]*sendReq, len(batch))
-	for i, r := range batch {
-		rows[i] = fmt.Sprintf("(%d, CAST(%s AS TEXT), CAST(%s AS TEXT), CAST(%s AS TEXT), CAST(%s AS TEXT), CAST(%s AS TEXT))",
-			i, p.Add(r.m.ThreadID), p.Add(r.m.SenderID), p.Add(r.m.ClientMsgID), p.Add(r.m.ID), p.Add(*r.m.Body))
+	for _, r := range batch {
+		for i, v := range []string{r.m.ThreadID, r.m.SenderID, r.m.ClientMsgID, r.m.ID, *r.m.Body} {
+			cols[i] = append(cols[i], v)
+		}
 		byID[r.m.ID] = r
 	}
-	q := `WITH q (ord, thread_id, sender_id, client_msg_id, id, body) AS (VALUES ` + strings.Join(rows, ", ") + `)` + sendBatchSQL
-	res, err := s.db.QueryContext(ctx, q, p...)
+	res, err := s.db.QueryContext(ctx, sendBatchSQL, now, now.Add(-s.cfg.SendWindow), s.cfg.SendLimit, cols[0], cols[1], cols[2], cols[3], cols[4])
 	if err != nil {
 		return nil, fmt.Errorf("chat: send batch: %w", err)
 	}
