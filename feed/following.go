@@ -79,7 +79,7 @@ func (s *Service) Following(ctx context.Context, viewerID, cursor string, limit 
 	if err := rows.Err(); err != nil {
 		return Page{}, fmt.Errorf("feed: list following videos: %w", err)
 	}
-	if page.Items, err = s.items(ctx, viewerID, entries, false); err != nil {
+	if page.Items, err = s.items(ctx, viewerID, entries, false, nil); err != nil {
 		return Page{}, err
 	}
 	return page, nil

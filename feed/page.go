@@ -40,8 +40,10 @@ type Debug struct {
 // database. An entry whose video stopped being ready, or whose creator the
 // viewer now must not see, is left out; one whose video is gone also gets
 // an index job, which leaves a tombstone (a cascade deletion, such as an
-// account's, removes videos without telling the index).
-func (s *Service) items(ctx context.Context, viewerID string, entries []batchItem, debug bool) ([]Item, error) {
+// account's, removes videos without telling the index). known, when not
+// nil, is the viewer as this request read them to rank the entries: their
+// follows and hidden creators are taken from it rather than read again.
+func (s *Service) items(ctx context.Context, viewerID string, entries []batchItem, debug bool, known *viewerState) ([]Item, error) {
 	out := []Item{}
 	if len(entries) == 0 {
 		return out, nil
@@ -60,7 +62,12 @@ func (s *Service) items(ctx context.Context, viewerID string, entries []batchIte
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) { videos, err = s.videos.Videos(gctx, ids); return err })
 	g.Go(func() (err error) { stats, err = s.signals.Stats(gctx, ids); return err })
-	if viewerID != "" {
+	switch {
+	case viewerID == "":
+	case known != nil && known.id == viewerID:
+		followees, hidden = known.followees, known.hidden
+		g.Go(func() (err error) { liked, err = s.signals.Liked(gctx, viewerID, ids); return err })
+	default:
 		g.Go(func() (err error) { liked, err = s.signals.Liked(gctx, viewerID, ids); return err })
 		g.Go(func() (err error) { followees, err = s.follows.Followees(gctx, viewerID, maxFollowees); return err })
 		g.Go(func() (err error) { hidden, err = s.hidden(gctx, viewerID); return err })

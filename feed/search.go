@@ -117,7 +117,7 @@ func (s *Service) SearchVideos(ctx context.Context, r SearchRequest) (Results[It
 	for i, h := range res.Hits {
 		entries[i] = batchItem{ID: h.ID}
 	}
-	if out.Items, err = s.items(ctx, r.ViewerID, entries, false); err != nil {
+	if out.Items, err = s.items(ctx, r.ViewerID, entries, false, nil); err != nil {
 		return Results[Item]{}, err
 	}
 	out.Total = res.Total

@@ -112,6 +112,7 @@ func (s *Service) Feed(ctx context.Context, r Request) (Page, error) {
 	var picked []batchItem
 	degraded, ended := false, false
 	var b batch
+	var known *viewerState // the viewer as this request read them to rank, if it ranked
 	var store func(context.Context) error // a new session's first batch, stored beside the page's reads
 	loaded := -1
 	for len(picked) < limit {
@@ -123,8 +124,12 @@ func (s *Service) Feed(ctx context.Context, r Request) (Page, error) {
 				}
 				store = nil
 			}
-			if b, err = s.batch(ctx, r.ViewerID, cur, start, now); err != nil {
+			var v *viewerState
+			if b, v, err = s.batch(ctx, r.ViewerID, cur, start, now); err != nil {
 				return Page{}, err
+			}
+			if v != nil {
+				known = v
 			}
 			if start {
 				first, session := b, cur.Session
@@ -150,7 +155,7 @@ func (s *Service) Feed(ctx context.Context, r Request) (Page, error) {
 	// trip's time instead of three.
 	page := Page{Degraded: degraded}
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) { page.Items, err = s.items(gctx, r.ViewerID, picked, r.Debug); return err })
+	g.Go(func() (err error) { page.Items, err = s.items(gctx, r.ViewerID, picked, r.Debug, known); return err })
 	g.Go(func() error { return s.recordServed(gctx, r.ViewerID, picked, now) })
 	if store != nil {
 		g.Go(func() error { return store(gctx) })
@@ -186,26 +191,32 @@ func cursorError(err error) error {
 // batch returns batch cur.Batch of the session: stored, or ranked now.
 // The first batch of a new session (start) is returned unstored, for the
 // caller to store; any other is stored here, and what is returned is the
-// stored one (a racing request may have stored its own first).
-func (s *Service) batch(ctx context.Context, viewerID string, cur sessionCursor, start bool, now time.Time) (batch, error) {
+// stored one (a racing request may have stored its own first). When it
+// ranked, it also returns the viewer as it read them for the ranking.
+func (s *Service) batch(ctx context.Context, viewerID string, cur sessionCursor, start bool, now time.Time) (batch, *viewerState, error) {
 	var prior []batchItem
 	if !start {
 		b, err := s.loadBatch(ctx, cur.Session, cur.Batch)
 		if err == nil || !errors.Is(err, db.ErrNoRows) {
-			return b, err
+			return b, nil, err
 		}
 		if prior, err = s.priorItems(ctx, cur.Session, cur.Batch); err != nil {
-			return batch{}, err
+			return batch{}, nil, err
 		}
 	}
-	b, err := s.rankBatch(ctx, viewerID, cur, prior, now)
+	v, err := s.viewer(ctx, viewerID, now)
+	if err != nil {
+		return batch{}, nil, err
+	}
+	b, err := s.rankBatch(ctx, v, cur, prior, now)
 	if err != nil || start {
-		return b, err
+		return b, &v, err
 	}
 	if err := s.storeBatch(ctx, viewerID, cur.Session, cur.Batch, b, false, now); err != nil {
-		return batch{}, err
+		return batch{}, nil, err
 	}
-	return s.loadBatch(ctx, cur.Session, cur.Batch)
+	b, err = s.loadBatch(ctx, cur.Session, cur.Batch)
+	return b, &v, err
 }
 
 // storeBatch stores batch n of a session (and the session itself, when
@@ -294,11 +305,7 @@ func (s *Service) loadBatch(ctx context.Context, session string, n int) (batch, 
 // exploration slots and creator diversity carry on from prior. With no new
 // candidate left, it offers the viewer's served videos again, least
 // recently served first.
-func (s *Service) rankBatch(ctx context.Context, viewerID string, cur sessionCursor, prior []batchItem, now time.Time) (batch, error) {
-	v, err := s.viewer(ctx, viewerID, now)
-	if err != nil {
-		return batch{}, err
-	}
+func (s *Service) rankBatch(ctx context.Context, v viewerState, cur sessionCursor, prior []batchItem, now time.Time) (batch, error) {
 	inSession := make(map[string]bool, len(prior))
 	exclude := make([]string, 0, len(prior)+len(v.served))
 	for _, it := range prior {
