@@ -112,7 +112,7 @@ func (s *Service) Feed(ctx context.Context, r Request) (Page, error) {
 	var picked []batchItem
 	degraded, ended := false, false
 	var b batch
-	var known *viewerState // the viewer as this request read them to rank, if it ranked
+	var known *viewerState                // the viewer as this request read them to rank, if it ranked
 	var store func(context.Context) error // a new session's first batch, stored beside the page's reads
 	loaded := -1
 	for len(picked) < limit {
