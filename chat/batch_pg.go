@@ -49,7 +49,8 @@ const (
 
 // sendReq is one text message waiting for a batch.
 type sendReq struct {
-	m Message // ID, ThreadID, SenderID, Body, ClientMsgID set by the caller
+	m   Message // ID, ThreadID, SenderID, Body, ClientMsgID set by the caller
+	via string  // the transport, for the metrics
 	// state is reqQueued until a batch takes the request (reqTaken) or its
 	// caller gives up first (reqAbandoned); only one of them happens.
 	state atomic.Int32
@@ -89,12 +90,13 @@ func newSendBatcher(s *Service) *sendBatcher {
 }
 
 // send queues a text message for the next batch of its thread's shard and
-// waits for it. ok is false when the batch did not store it: the caller
+// waits for it; a message the batch stored is counted and announced by the
+// batch. ok is false when the batch did not store it: the caller
 // sends it alone. err is ctx's when ctx ended while the request was still
 // queued (then nothing was stored). A request a batch has taken is waited
 // for regardless of ctx, so its caller learns what became of it.
-func (b *sendBatcher) send(ctx context.Context, m Message) (Message, []notice, bool, error) {
-	r := &sendReq{m: m, done: make(chan sendResult, 1)}
+func (b *sendBatcher) send(ctx context.Context, m Message, via string) (Message, bool, error) {
+	r := &sendReq{m: m, via: via, done: make(chan sendResult, 1)}
 	sh := &b.shards[maphash.String(b.seed, m.ThreadID)%sendShards]
 	sh.mu.Lock()
 	sh.queue = append(sh.queue, r)
@@ -109,14 +111,14 @@ func (b *sendBatcher) send(ctx context.Context, m Message) (Message, []notice, b
 	case res = <-r.done:
 	case <-ctx.Done():
 		if r.state.CompareAndSwap(reqQueued, reqAbandoned) {
-			return Message{}, nil, false, ctx.Err()
+			return Message{}, false, ctx.Err()
 		}
 		res = <-r.done
 	}
 	if res.stored == nil {
-		return Message{}, nil, false, nil
+		return Message{}, false, nil
 	}
-	return *res.stored, res.notices, true, nil
+	return *res.stored, true, nil
 }
 
 // drain runs the shard's queue, a batch at a time, until it is empty.
@@ -189,6 +191,16 @@ func (b *sendBatcher) run(batch []*sendReq) {
 	}
 	b.stored.Add(int64(len(got)))
 	stored = got
+	// Announced here, in batch order, rather than by each caller: a member
+	// of several threads of the batch has consecutive inbox seqs, and this
+	// node's hub hands a socket an event without a read only when the one
+	// before it was handed first.
+	for _, r := range batch {
+		if res, ok := got[r.m.ID]; ok {
+			b.s.metrics.sent.WithLabelValues(r.via).Inc()
+			b.s.announce(ctx, res.notices, messageEvent(*res.stored))
+		}
+	}
 }
 
 // sendBatchSQL stores text messages in one statement: the parts of

@@ -129,21 +129,22 @@ func (s *Service) Send(ctx context.Context, userID, threadID string, in MessageI
 // with the other messages of its batch, or its own when the batch left it
 // out (a refusal, a retry, a failed batch).
 func (s *Service) sendText(ctx context.Context, userID, threadID string, in MessageInput, via string) (Message, bool, error) {
+	batchID := ""
 	if s.batch != nil {
-		m, notices, stored, err := s.batch.send(ctx, s.newTextMessage(userID, threadID, in))
-		if err != nil {
-			return Message{}, false, err
+		first := s.newTextMessage(userID, threadID, in)
+		m, stored, err := s.batch.send(ctx, first, via)
+		if err != nil || stored {
+			return m, stored, err
 		}
-		if stored {
-			s.metrics.sent.WithLabelValues(via).Inc()
-			s.announce(ctx, notices, messageEvent(m))
-			return m, true, nil
-		}
+		batchID = first.ID
 	}
 	m, notices, replay, err := s.sendTextPostgres(ctx, userID, threadID, in)
 	if _, dup := db.UniqueViolation(err); dup || err == nil && replay {
 		m, err = s.byClientID(ctx, s.db, threadID, userID, in.ClientMsgID)
-		return m, false, err
+		// A batch statement that failed after its commit stored this very
+		// message: it is new to the caller, though its events reach the
+		// sockets only when the hub next reconciles.
+		return m, err == nil && batchID != "" && m.ID == batchID, err
 	}
 	if err != nil {
 		return Message{}, false, err
