@@ -80,9 +80,8 @@ type sendBatcher struct {
 	s      *Service
 	seed   maphash.Seed
 	shards [sendShards]sendShard
-	// statements run, messages they stored, and messages left to the lone
-	// path (a request given up while queued is in neither).
-	statements, stored, declined atomic.Int64
+	// statements run and the messages they stored, for the metrics
+	statements, stored atomic.Int64
 }
 
 func newSendBatcher(s *Service) *sendBatcher {
@@ -174,11 +173,7 @@ func (b *sendBatcher) run(batch []*sendReq) {
 			stored = nil
 		}
 		for _, r := range batch {
-			res := stored[r.m.ID]
-			if res.stored == nil {
-				b.declined.Add(1)
-			}
-			r.done <- res
+			r.done <- stored[r.m.ID]
 		}
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), sendBatchTimeout)

@@ -147,19 +147,24 @@ func userID(t *testing.T, base, token string) string {
 	return me.ID
 }
 
+// twoNodesWithThread starts two nodes on one PostgreSQL, registers ana on
+// the first and bob on the second, and opens bob's thread with ana.
+func twoNodesWithThread(t *testing.T) (a, b *node, ana, bob string, th struct{ ID string }) {
+	t.Helper()
+	databaseURL := dbtest.PostgresURL(t)
+	a, b = startNode(t, databaseURL), startNode(t, databaseURL)
+	ana, bob = registerToken(t, a.base, "ana"), registerToken(t, b.base, "bob")
+	if status := call(t, "POST", a.base+"/api/v1/threads", bob, fmt.Sprintf(`{"peer":{"type":"user","id":%q}}`, userID(t, a.base, ana)), &th); status != http.StatusCreated {
+		t.Fatalf("open thread: %d", status)
+	}
+	return a, b, ana, bob, th
+}
+
 // Two `reelmart serve` processes on one PostgreSQL: a message posted on
 // one reaches a socket on the other, both ways; when a node shuts down its
 // client reconnects to the other with since and loses nothing.
 func TestChatAcrossTwoNodes(t *testing.T) {
-	databaseURL := dbtest.PostgresURL(t)
-	a, b := startNode(t, databaseURL), startNode(t, databaseURL)
-	ana, bob := registerToken(t, a.base, "ana"), registerToken(t, b.base, "bob")
-	var th struct {
-		ID string `json:"id"`
-	}
-	if status := call(t, "POST", a.base+"/api/v1/threads", bob, fmt.Sprintf(`{"peer":{"type":"user","id":%q}}`, userID(t, a.base, ana)), &th); status != http.StatusCreated {
-		t.Fatalf("open thread: %d", status)
-	}
+	a, b, ana, bob, th := twoNodesWithThread(t)
 	anaOnB := dialSocket(t, b.base, ana, 0)
 	bobOnA := dialSocket(t, a.base, bob, 0)
 	for _, c := range []*socketClient{anaOnB, bobOnA} {
@@ -228,15 +233,7 @@ func TestChatAcrossTwoNodes(t *testing.T) {
 // one node counts on the other. A notice from the other node is timed in
 // the bus lag metric.
 func TestChatRateLimitCountsAcrossNodes(t *testing.T) {
-	databaseURL := dbtest.PostgresURL(t)
-	a, b := startNode(t, databaseURL), startNode(t, databaseURL)
-	ana, bob := registerToken(t, a.base, "ana"), registerToken(t, b.base, "bob")
-	var th struct {
-		ID string `json:"id"`
-	}
-	if status := call(t, "POST", a.base+"/api/v1/threads", bob, fmt.Sprintf(`{"peer":{"type":"user","id":%q}}`, userID(t, a.base, ana)), &th); status != http.StatusCreated {
-		t.Fatalf("open thread: %d", status)
-	}
+	a, b, ana, bob, th := twoNodesWithThread(t)
 	post := func(base, id string) (int, string) {
 		t.Helper()
 		req, _ := http.NewRequest("POST", base+"/api/v1/threads/"+th.ID+"/messages",
