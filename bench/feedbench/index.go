@@ -31,8 +31,8 @@ import (
 	"github.com/reelmart/reelmart/platform/search/elastic"
 )
 
-// buildIndexes builds the videos index on Elasticsearch and on Bleve (in
-// DIR/bleve), writes the vegeta targets and the candidate counts.
+// buildIndexes builds the videos index on Elasticsearch and, unless
+// cfg.bleve is off, on Bleve (in DIR/bleve), writes the vegeta targets and the candidate counts.
 func buildIndexes(ctx context.Context, d *db.DB, cfg loadConfig, w *world) error {
 	es, err := elastic.Open(ctx, cfg.es)
 	if err != nil {
@@ -42,14 +42,16 @@ func buildIndexes(ctx context.Context, d *db.DB, cfg loadConfig, w *world) error
 	if err := rebuild(ctx, d, es, "elasticsearch"); err != nil {
 		return err
 	}
-	bl, err := bleve.Open(filepath.Join(cfg.out, "bleve"))
-	if err != nil {
-		return err
-	}
-	err = rebuild(ctx, d, bl, "bleve")
-	bl.Close()
-	if err != nil {
-		return err
+	if cfg.bleve {
+		bl, err := bleve.Open(filepath.Join(cfg.out, "bleve"))
+		if err != nil {
+			return err
+		}
+		err = rebuild(ctx, d, bl, "bleve")
+		bl.Close()
+		if err != nil {
+			return err
+		}
 	}
 	if err := feedTargets(cfg, w); err != nil {
 		return err

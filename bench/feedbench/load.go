@@ -24,6 +24,7 @@ import (
 type loadConfig struct {
 	admin, es, addr, out, dbName      string
 	videos, viewers, creators, record int
+	bleve                             bool
 }
 
 // world is what the loader made: ids, and each viewer's session token.
@@ -66,6 +67,40 @@ func load(ctx context.Context, cfg loadConfig) error {
 	}
 	fmt.Printf("world: %d creators, %d videos, %d viewers in %s\n", len(w.creators), len(w.videos), len(w.viewers), time.Since(start).Round(time.Second))
 	return buildIndexes(ctx, d, cfg, w)
+}
+
+// record writes the raw Elasticsearch targets again for the world that
+// load left in cfg.out, with the candidate queries of the code as it is now.
+func record(ctx context.Context, cfg loadConfig) error {
+	if cfg.es == "" || cfg.out == "" {
+		return fmt.Errorf("record needs -es and -out")
+	}
+	dbURL, err := os.ReadFile(filepath.Join(cfg.out, "db-url"))
+	if err != nil {
+		return err
+	}
+	d, err := db.Open(ctx, string(dbURL), "")
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	rows, err := d.QueryContext(ctx, "SELECT id FROM users WHERE handle LIKE 'viewer%' ORDER BY handle LIMIT $1", cfg.record)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	w := &world{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		w.viewers = append(w.viewers, id)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return esTargets(ctx, d, cfg, w)
 }
 
 func createDatabase(ctx context.Context, admin string) (dbURL, name string, err error) {

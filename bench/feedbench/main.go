@@ -5,6 +5,7 @@
 // the same candidate multi-searches sent straight to Elasticsearch.
 //
 //	feedbench load -admin postgres://… -es http://… -addr host:port -out DIR
+//	feedbench record -es http://… -out DIR   (again, after a change to the candidate queries)
 //	feedbench drop -admin postgres://… -db NAME
 package main
 
@@ -20,7 +21,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: feedbench load|drop [flags]")
+		fmt.Fprintln(os.Stderr, "usage: feedbench load|record|drop [flags]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -34,11 +35,14 @@ func main() {
 	fs.IntVar(&cfg.viewers, "viewers", 10_000, "signed-in viewers with interest profiles")
 	fs.IntVar(&cfg.creators, "creators", 2_000, "creators")
 	fs.IntVar(&cfg.record, "record", 2_000, "viewers whose candidate queries are recorded for the raw Elasticsearch run")
+	fs.BoolVar(&cfg.bleve, "bleve", true, "also build the Bleve index (about 18 minutes for 100,000 videos on 2 cores)")
 	_ = fs.Parse(os.Args[2:])
 	var err error
 	switch os.Args[1] {
 	case "load":
 		err = load(ctx, cfg)
+	case "record":
+		err = record(ctx, cfg)
 	case "drop":
 		err = drop(ctx, cfg.admin, cfg.dbName)
 	default:

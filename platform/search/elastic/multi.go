@@ -13,14 +13,6 @@ import (
 	"github.com/reelmart/reelmart/platform/search/internal/schema"
 )
 
-type msearchResponse struct {
-	Responses []struct {
-		searchResponse
-		Error  json.RawMessage `json:"error"`
-		Status int             `json:"status"`
-	} `json:"responses"`
-}
-
 // MultiSearch sends every request that passes its checks in one _msearch.
 // A request for a missing index or with an invalid query fails its own
 // Response; the error return is for a failure of the whole call.
@@ -60,30 +52,22 @@ func (x *Index) MultiSearch(ctx context.Context, reqs []search.Request) ([]searc
 	if len(sent) == 0 {
 		return out, nil
 	}
-	raw, err := x.call(ctx, esapi.MsearchRequest{Body: bytes.NewReader(bytes.Join(body, nil))})
+	raw, err := x.call(ctx, esapi.MsearchRequest{Body: bytes.NewReader(bytes.Join(body, nil)), FilterPath: multiFilterPath})
 	if err != nil {
 		return nil, fmt.Errorf("search/elastic: multi-search: %w", err)
 	}
-	var resp msearchResponse
-	if err := json.Unmarshal(raw, &resp); err != nil {
+	resps, err := decodeMulti(raw, len(sent))
+	if err != nil {
 		return nil, fmt.Errorf("search/elastic: multi-search: decode: %w", err)
 	}
-	if len(resp.Responses) != len(sent) {
-		return nil, fmt.Errorf("search/elastic: multi-search: %d responses to %d searches", len(resp.Responses), len(sent))
-	}
-	for j, r := range resp.Responses {
+	for j, r := range resps {
 		i := sent[j]
 		name := reqs[i].Index
-		if r.Error != nil {
-			ae := &apiError{Status: r.Status}
-			var eb errorBody
-			if json.Unmarshal(r.Error, &eb) == nil {
-				ae.Type, ae.Reason = eb.Type, eb.Reason
-			}
+		if ae := responseError(r); ae != nil {
 			out[i].Err = x.wrap("search", name, x.notFound(name, ae))
 			continue
 		}
-		out[i].Result, out[i].Err = decodeResult(schemas[i], r.searchResponse)
+		out[i].Result, out[i].Err = decodeSearch(schemas[i], r)
 		out[i].Err = x.wrap("search", name, out[i].Err)
 	}
 	return out, nil

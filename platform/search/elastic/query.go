@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/elastic/go-elasticsearch/v8/esapi"
+	"github.com/tidwall/gjson"
 
 	"github.com/reelmart/reelmart/platform/search"
 	"github.com/reelmart/reelmart/platform/search/internal/schema"
@@ -29,19 +30,6 @@ type searchRequest struct {
 	TrackScores    bool     `json:"track_scores"`
 }
 
-type searchResponse struct {
-	Hits struct {
-		Total struct {
-			Value int `json:"value"`
-		} `json:"total"`
-		Hits []struct {
-			ID     string         `json:"_id"`
-			Score  *float64       `json:"_score"`
-			Source map[string]any `json:"_source"`
-		} `json:"hits"`
-	} `json:"hits"`
-}
-
 // Search runs q as one bool query (see newSearchRequest). It returns an
 // error wrapping search.ErrInvalid for a query that breaks the schema and
 // search.ErrNotFound for a missing index.
@@ -58,32 +46,15 @@ func (x *Index) Search(ctx context.Context, name string, q search.Query) (search
 	if err != nil {
 		return search.Result{}, x.wrap("search", name, err)
 	}
-	raw, err := x.call(ctx, esapi.SearchRequest{Index: []string{x.index(name)}, Body: bytes.NewReader(body)})
+	raw, err := x.call(ctx, esapi.SearchRequest{Index: []string{x.index(name)}, Body: bytes.NewReader(body), FilterPath: filterPath})
 	if err != nil {
 		return search.Result{}, x.wrap("search", name, x.notFound(name, err))
 	}
-	var resp searchResponse
-	if err := json.Unmarshal(raw, &resp); err != nil {
-		return search.Result{}, x.wrap("search", name, fmt.Errorf("decode: %w", err))
+	if !gjson.ValidBytes(raw) {
+		return search.Result{}, x.wrap("search", name, fmt.Errorf("decode: %w", errBadAnswer))
 	}
-	out, err := decodeResult(t.live.schema, resp)
+	out, err := decodeSearch(t.live.schema, gjson.ParseBytes(raw))
 	return out, x.wrap("search", name, err)
-}
-
-func decodeResult(c *schema.Schema, resp searchResponse) (search.Result, error) {
-	out := search.Result{Total: resp.Hits.Total.Value, Hits: make([]search.Hit, 0, len(resp.Hits.Hits))}
-	for _, h := range resp.Hits.Hits {
-		fields, err := c.Hit(h.Source)
-		if err != nil {
-			return search.Result{}, fmt.Errorf("document %q: %w", h.ID, err)
-		}
-		hit := search.Hit{ID: h.ID, Fields: fields}
-		if h.Score != nil {
-			hit.Score = *h.Score
-		}
-		out.Hits = append(out.Hits, hit)
-	}
-	return out, nil
 }
 
 // newSearchRequest builds one bool query: the text's terms as a best_fields

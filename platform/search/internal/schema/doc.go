@@ -118,18 +118,28 @@ func Number(v any) (float64, bool) {
 // its field, which means the index was written by something else.
 func (s *Schema) Hit(source map[string]any) (map[string]any, error) {
 	out := make(map[string]any, len(source))
-	for _, f := range s.fields {
-		v, ok := source[f.Name]
-		if !ok || v == nil {
-			continue
-		}
-		dv, err := decode(f, v)
+	for k, v := range source {
+		dv, ok, err := s.HitField(k, v)
 		if err != nil {
 			return nil, err
 		}
-		out[f.Name] = dv
+		if ok {
+			out[k] = dv
+		}
 	}
 	return out, nil
+}
+
+// HitField decodes one stored field as Hit does, for a reader that walks a
+// hit's JSON itself rather than through a map. It reports ok false for a
+// key the schema does not declare and for a null.
+func (s *Schema) HitField(name string, v any) (any, bool, error) {
+	f, known := s.byName[name]
+	if !known || v == nil {
+		return nil, false, nil
+	}
+	dv, err := decode(f, v)
+	return dv, err == nil, err
 }
 
 func decode(f search.Field, v any) (any, error) {
