@@ -72,6 +72,10 @@ type Deps struct {
 	// are same-origin. Set it when PublicURL is the default derived from the
 	// listen address; behind a proxy that rewrites Host it would loop.
 	RedirectToPublicURL bool
+	// TrustedProxies are the IPs and CIDR ranges of the proxies whose
+	// X-Forwarded-For (or X-Real-IP) names the client; without them the
+	// client is the TCP peer and those headers are ignored.
+	TrustedProxies []string
 	// SocketRecheck is how often an open socket's session is checked again; default 5 minutes.
 	SocketRecheck time.Duration
 
@@ -135,7 +139,13 @@ func New(deps Deps) *Server {
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
-	_ = e.SetTrustedProxies(nil) // the client IP is the peer address; no proxy headers are believed
+	// The client IP (rate limits, signed-out viewers, sessions, logs) is
+	// the TCP peer, or, from a trusted proxy, the last address in
+	// X-Forwarded-For that is not itself a trusted proxy.
+	if err := e.SetTrustedProxies(deps.TrustedProxies); err != nil {
+		s.log.Error("trusted proxies ignored: not IPs or CIDR ranges", "proxies", deps.TrustedProxies, "err", err)
+		_ = e.SetTrustedProxies(nil)
+	}
 	e.Use(withRequestID, s.logRequests, metrics.observe, s.recoverPanics, rejectBadText)
 	var app *webApp
 	if deps.Web != nil {

@@ -94,13 +94,23 @@ type harness struct {
 
 func newHarness(t testing.TB, d *db.DB, checks ...api.Check) *harness {
 	t.Helper()
+	return newHarnessWith(t, d, nil, checks...)
+}
+
+// newHarnessWith is newHarness with the API's Deps adjusted by with.
+func newHarnessWith(t testing.TB, d *db.DB, with func(*api.Deps), checks ...api.Check) *harness {
+	t.Helper()
 	c := &clock{t: time.Now().UTC()}
 	eng := testEngagement(t, d, c.now, engagement.Config{})
 	accounts := testAccounts(d, c.now, eng.EraseUser)
 	if checks == nil {
 		checks = []api.Check{{Name: "database", Ping: d.PingContext}}
 	}
-	srv := api.New(api.Deps{Accounts: accounts, Engagement: eng, Checks: checks, MaxBodyBytes: 64 << 10})
+	deps := api.Deps{Accounts: accounts, Engagement: eng, Checks: checks, MaxBodyBytes: 64 << 10}
+	if with != nil {
+		with(&deps)
+	}
+	srv := api.New(deps)
 	return &harness{t: t, db: d, srv: srv, clock: c, checks: checks}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -28,6 +29,10 @@ type Config struct {
 	// has its own slots, so short jobs never wait behind a transcode.
 	Workers      int
 	ShortWorkers int
+	// TrustedProxies are the addresses and CIDR ranges of the proxies (load
+	// balancers) in front of the API whose X-Forwarded-For and X-Real-IP
+	// are believed; none by default, and the client is the TCP peer.
+	TrustedProxies []string
 	// Demo is "on" when serve seeds the demo world into an empty database
 	// (make run sets it), "quick" for the same with one-second clips, or "off".
 	Demo string
@@ -50,7 +55,7 @@ type setting struct {
 // flags, and an error naming the variable for any bad value.
 func parseConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer) (*Config, []string, error) {
 	var cfg Config
-	var workers, shortWorkers, demo string
+	var workers, shortWorkers, demo, trusted string
 	settings := []setting{
 		{"addr", "REELMART_ADDR", "127.0.0.1:8080", "listen address", &cfg.Addr},
 		{"data-dir", "REELMART_DATA_DIR", "./data", "data directory for the embedded backends", &cfg.DataDir},
@@ -61,6 +66,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		{"currency", "REELMART_CURRENCY", "USD", "ISO 4217 currency code of the deployment", &cfg.Currency},
 		{"workers", "REELMART_WORKERS", "1", "transcodes (long jobs) this process runs at once", &workers},
 		{"short-workers", "REELMART_SHORT_WORKERS", "4", "short jobs (index writes, fan-out) this process runs at once", &shortWorkers},
+		{"trusted-proxies", "REELMART_TRUSTED_PROXIES", "", "comma-separated IPs or CIDRs of proxies whose X-Forwarded-For is believed (default none)", &trusted},
 		{"demo", "REELMART_DEMO", "off", "on: serve seeds the demo world into an empty database (quick: with one-second clips)", &demo},
 	}
 	fs := flag.NewFlagSet("reelmart "+cmd, flag.ContinueOnError)
@@ -103,10 +109,31 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	default:
 		return nil, nil, fmt.Errorf("REELMART_DEMO: %q is not on, off or quick", demo)
 	}
+	if cfg.TrustedProxies, err = proxies(trusted); err != nil {
+		return nil, nil, err
+	}
 	if err := cfg.validate(); err != nil {
 		return nil, nil, err
 	}
 	return &cfg, positional, nil
+}
+
+// proxies parses REELMART_TRUSTED_PROXIES: IP addresses and CIDR ranges,
+// separated by commas.
+func proxies(v string) ([]string, error) {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				return nil, fmt.Errorf("REELMART_TRUSTED_PROXIES: %q is not an IP address or a CIDR range like 10.0.0.0/8", p)
+			}
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 // count parses a worker count of variable env from 0 to most.

@@ -57,6 +57,10 @@ the flag of the same name (flags win):
   --demo          REELMART_DEMO          on: serve seeds the demo world into an empty database;
                                          quick: the same with one-second clips (default off;
                                          make run turns it on)
+  --trusted-proxies REELMART_TRUSTED_PROXIES
+                                         IPs or CIDR ranges (comma-separated) of the load
+                                         balancers whose X-Forwarded-For names the client
+                                         (default none: the client is the TCP peer)
 
 A bad value or an unreachable backend stops the command with one line naming
 the variable and the cause, and exit code 2.

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -51,7 +52,7 @@ func TestHelpExplainsEveryCommandAndSetting(t *testing.T) {
 		t.Fatalf("--help exit %d", code)
 	}
 	for _, want := range []string{"serve", "worker", "migrate", "seed", "reindex", "REELMART_ADDR", "REELMART_DATA_DIR",
-		"REELMART_DATABASE_URL", "REELMART_BLOB_URL", "REELMART_SEARCH_URL", "REELMART_PUBLIC_URL", "REELMART_CURRENCY", "REELMART_WORKERS", "REELMART_SHORT_WORKERS", "REELMART_DEMO"} {
+		"REELMART_DATABASE_URL", "REELMART_BLOB_URL", "REELMART_SEARCH_URL", "REELMART_PUBLIC_URL", "REELMART_CURRENCY", "REELMART_WORKERS", "REELMART_SHORT_WORKERS", "REELMART_DEMO", "REELMART_TRUSTED_PROXIES"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("--help does not mention %s", want)
 		}
@@ -86,6 +87,8 @@ func TestBadConfigurationFailsWithOneLine(t *testing.T) {
 		{"currency", []string{"REELMART_CURRENCY=dollars"}, nil, "REELMART_CURRENCY"},
 		{"demo", []string{"REELMART_DEMO=maybe"}, nil, "REELMART_DEMO"},
 		{"public url", []string{"REELMART_PUBLIC_URL=example.com"}, nil, "REELMART_PUBLIC_URL"},
+		{"trusted proxies", []string{"REELMART_TRUSTED_PROXIES=10.0.0.0/8, lb.internal"}, nil, "REELMART_TRUSTED_PROXIES"},
+		{"trusted proxies range", nil, []string{"--trusted-proxies", "10.0.0.0/33"}, "REELMART_TRUSTED_PROXIES"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -250,6 +253,31 @@ func TestWorkerWithNoWorkersRefusesToStart(t *testing.T) {
 	_, stderr, code := runMain(t, env, "worker")
 	if code != 2 || !strings.Contains(stderr, "REELMART_WORKERS and REELMART_SHORT_WORKERS are both 0") {
 		t.Fatalf("worker with no workers: exit %d, stderr %q; want exit 2 naming both settings", code, stderr)
+	}
+}
+
+func TestTrustedProxies(t *testing.T) {
+	for _, tc := range []struct {
+		v    string
+		want []string
+	}{
+		{"", nil},
+		{" , ", nil},
+		{"10.0.0.0/8", []string{"10.0.0.0/8"}},
+		{"10.1.2.3, 192.168.0.0/16,fd00::/8 , ::1", []string{"10.1.2.3", "192.168.0.0/16", "fd00::/8", "::1"}},
+	} {
+		cfg, _, err := parseConfig("serve", nil, func(k string) string {
+			if k == "REELMART_TRUSTED_PROXIES" {
+				return tc.v
+			}
+			return ""
+		}, io.Discard)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.v, err)
+		}
+		if !slices.Equal(cfg.TrustedProxies, tc.want) {
+			t.Errorf("%q: trusted proxies %q; want %q", tc.v, cfg.TrustedProxies, tc.want)
+		}
 	}
 }
 

@@ -56,6 +56,7 @@ func serve(ctx context.Context, cfg *Config, args []string, stdout, stderr io.Wr
 		// The default public URL names one host; a browser that opens
 		// another name for it (localhost) is sent there.
 		RedirectToPublicURL: cfg.publicURLDerived,
+		TrustedProxies:      cfg.TrustedProxies,
 		Checks:              m.checks(),
 		Metrics:             m.Metrics,
 		Blob:                m.BlobHTTP,
