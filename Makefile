@@ -8,7 +8,7 @@ GOTEST      := $(GO) test -count=1 -timeout 30m
 # Every recipe line that needs the test servers' addresses starts with this.
 WITH_SERVICES := eval "$$(scripts/services.sh env)" &&
 
-.PHONY: all build run test vet deps services-up services-down services-status lint fuzz bench bench-transcode bench-checkout bench-search bench-engagement bench-feed bench-chat bench-web clean help web web-deps web-lint web-test
+.PHONY: all build run test vet deps services-up services-down services-status lint fuzz bench bench-transcode bench-checkout bench-search bench-engagement bench-feed bench-chat bench-web clean help web web-deps web-lint web-test screenshots
 
 all: build
 
@@ -121,6 +121,10 @@ web-lint: web
 web-test: web-deps deps
 	$(NPM) test
 	$(NPM) run e2e
+
+# The browser tests again, writing the README's screenshots into docs/screenshots.
+screenshots: web-deps deps
+	REELMART_SCREENSHOTS=update $(NPM) run e2e
 
 # Navigation to first frame in Chromium: the app beside a bare hls.js page, same stream, same run.
 bench-web: web-deps deps
