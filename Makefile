@@ -123,8 +123,9 @@ web-test: web-deps deps
 	$(NPM) run e2e
 
 # The browser tests again, writing the README's screenshots into docs/screenshots.
+screenshots: export REELMART_SCREENSHOTS = update
 screenshots: web-deps deps
-	REELMART_SCREENSHOTS=update $(NPM) run e2e
+	$(NPM) run e2e
 
 # Navigation to first frame in Chromium: the app beside a bare hls.js page, same stream, same run.
 bench-web: web-deps deps

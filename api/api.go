@@ -73,8 +73,8 @@ type Deps struct {
 	// listen address; behind a proxy that rewrites Host it would loop.
 	RedirectToPublicURL bool
 	// TrustedProxies are the IPs and CIDR ranges of the proxies whose
-	// X-Forwarded-For (or X-Real-IP) names the client; without them the
-	// client is the TCP peer and those headers are ignored.
+	// X-Forwarded-For names the client; without them the client is the TCP
+	// peer and the header is ignored.
 	TrustedProxies []string
 	// SocketRecheck is how often an open socket's session is checked again; default 5 minutes.
 	SocketRecheck time.Duration
@@ -142,6 +142,11 @@ func New(deps Deps) *Server {
 	// The client IP (rate limits, signed-out viewers, sessions, logs) is
 	// the TCP peer, or, from a trusted proxy, the last address in
 	// X-Forwarded-For that is not itself a trusted proxy.
+	// X-Forwarded-For alone: a proxy appends the peer it saw, so the
+	// entries a client wrote itself stay to the left of it. X-Real-IP, which
+	// gin also reads by default, is passed through unchanged by a proxy
+	// that only sets X-Forwarded-For, so a client could write it.
+	e.RemoteIPHeaders = []string{"X-Forwarded-For"}
 	if err := e.SetTrustedProxies(deps.TrustedProxies); err != nil {
 		s.log.Error("trusted proxies ignored: not IPs or CIDR ranges", "proxies", deps.TrustedProxies, "err", err)
 		_ = e.SetTrustedProxies(nil)

@@ -16,7 +16,11 @@ func TestClientAddressBehindTrustedProxy(t *testing.T) {
 		loginIP := func(h *harness, handle, forwarded string) string {
 			t.Helper()
 			h.register(handle)
-			r := h.do(req{method: "POST", path: "/api/v1/auth/login", header: map[string]string{"X-Forwarded-For": forwarded},
+			header := map[string]string{"X-Real-IP": "198.51.100.99"} // never read
+			if forwarded != "" {
+				header["X-Forwarded-For"] = forwarded
+			}
+			r := h.do(req{method: "POST", path: "/api/v1/auth/login", header: header,
 				body: map[string]string{"email": handle + "@example.com", "password": "correct horse battery"}})
 			var login struct {
 				Token string `json:"token"`
@@ -47,6 +51,9 @@ func TestClientAddressBehindTrustedProxy(t *testing.T) {
 			{"cyd", "198.51.100.1, 203.0.113.8", "203.0.113.8"},
 			// A chain of trusted proxies is walked back to the client.
 			{"dia", "203.0.113.9, 192.0.2.77", "203.0.113.9"},
+			// X-Real-IP is not read, even from a trusted proxy: a proxy that
+			// sets only X-Forwarded-For passes a client's own through.
+			{"eve", "", "192.0.2.10"},
 		} {
 			if ip := loginIP(behind, tc.handle, tc.forwarded); ip != tc.want {
 				t.Errorf("X-Forwarded-For %q from a trusted proxy: session IP %q; want %q", tc.forwarded, ip, tc.want)

@@ -119,19 +119,27 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 }
 
 // proxies parses REELMART_TRUSTED_PROXIES: IP addresses and CIDR ranges,
-// separated by commas.
+// separated by commas, returned in the form gin reads them as (an
+// IPv4-mapped IPv6 address as IPv4, a range by its first address).
 func proxies(v string) ([]string, error) {
 	var out []string
 	for _, p := range strings.Split(v, ",") {
 		if p = strings.TrimSpace(p); p == "" {
 			continue
 		}
-		if _, err := netip.ParsePrefix(p); err != nil {
-			if _, err := netip.ParseAddr(p); err != nil {
-				return nil, fmt.Errorf("REELMART_TRUSTED_PROXIES: %q is not an IP address or a CIDR range like 10.0.0.0/8", p)
+		bad := fmt.Errorf("REELMART_TRUSTED_PROXIES: %q is not an IP address or a CIDR range like 10.0.0.0/8", p)
+		if prefix, err := netip.ParsePrefix(p); err == nil {
+			if prefix.Addr().Is4In6() {
+				return nil, bad // gin cannot tell ::ffff:10.0.0.0/104 from an IPv4 range
 			}
+			out = append(out, prefix.Masked().String())
+			continue
 		}
-		out = append(out, p)
+		addr, err := netip.ParseAddr(p)
+		if err != nil || addr.Zone() != "" {
+			return nil, bad
+		}
+		out = append(out, addr.Unmap().String())
 	}
 	return out, nil
 }

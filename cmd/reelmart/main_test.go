@@ -89,6 +89,7 @@ func TestBadConfigurationFailsWithOneLine(t *testing.T) {
 		{"public url", []string{"REELMART_PUBLIC_URL=example.com"}, nil, "REELMART_PUBLIC_URL"},
 		{"trusted proxies", []string{"REELMART_TRUSTED_PROXIES=10.0.0.0/8, lb.internal"}, nil, "REELMART_TRUSTED_PROXIES"},
 		{"trusted proxies range", nil, []string{"--trusted-proxies", "10.0.0.0/33"}, "REELMART_TRUSTED_PROXIES"},
+		{"trusted proxies zone", []string{"REELMART_TRUSTED_PROXIES=fe80::1%eth0"}, nil, "REELMART_TRUSTED_PROXIES"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -265,6 +266,7 @@ func TestTrustedProxies(t *testing.T) {
 		{" , ", nil},
 		{"10.0.0.0/8", []string{"10.0.0.0/8"}},
 		{"10.1.2.3, 192.168.0.0/16,fd00::/8 , ::1", []string{"10.1.2.3", "192.168.0.0/16", "fd00::/8", "::1"}},
+		{"::ffff:10.0.0.1, 10.1.2.3/16", []string{"10.0.0.1", "10.1.0.0/16"}},
 	} {
 		cfg, _, err := parseConfig("serve", nil, func(k string) string {
 			if k == "REELMART_TRUSTED_PROXIES" {

@@ -127,7 +127,7 @@ export async function axe(page: Page, screen: string) {
 const shots =
   process.env.REELMART_SCREENSHOTS === "update"
     ? resolve(import.meta.dirname, "../../docs/screenshots")
-    : join(tmpdir(), `reelmart-screenshots-${process.pid}`);
+    : join(tmpdir(), "reelmart-e2e-screenshots");
 
 /** screenshot saves the screen (for the README under make screenshots). */
 export async function screenshot(page: Page, name: string) {

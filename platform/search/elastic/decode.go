@@ -67,9 +67,15 @@ func decodeHit(c *schema.Schema, h gjson.Result) (search.Hit, error) {
 		}
 		return true
 	})
+	if source.Exists() && !source.IsObject() && source.Type != gjson.Null {
+		return search.Hit{}, errBadAnswer
+	}
 	var err error
 	hit.Fields = make(map[string]any, len(c.Fields()))
 	source.ForEach(func(k, v gjson.Result) bool {
+		if _, known := c.Field(k.Str); !known {
+			return true // stored fields the schema does not declare (@terms, @deleted) are not built
+		}
 		var dv any
 		var ok bool
 		if dv, ok, err = c.HitField(k.Str, jsonValue(v)); err != nil {

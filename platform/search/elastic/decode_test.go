@@ -157,6 +157,7 @@ func TestDecodeRefusesMalformedAnswers(t *testing.T) {
 		{"number for a keyword", `{"responses":[{"hits":{"hits":[{"_id":"a","_source":{"creator_id":7}}]}}]}`, 1},
 		{"array for a text", `{"responses":[{"hits":{"hits":[{"_id":"a","_source":{"caption":["x"]}}]}}]}`, 1},
 		{"bad time", `{"responses":[{"hits":{"hits":[{"_id":"a","_source":{"published_at":"yesterday"}}]}}]}`, 1},
+		{"source not an object", `{"responses":[{"hits":{"hits":[{"_id":"a","_source":"x"}]}}]}`, 1},
 		{"string for a bool", `{"responses":[{"hits":{"hits":[{"_id":"a","_source":{"in_stock":"true"}}]}}]}`, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
