@@ -86,7 +86,7 @@ func BenchmarkChat(b *testing.B) {
 		2*threads, perSocket/1024, perSocketRSS/1024, before.goroutines, after.goroutines)
 
 	// (b) ramp until p99 passes 100 ms or messages go missing, then (a) at the fixed rate.
-	chatBest := ramp(b, "chat", cl, []int{250, 500, 1000, 1500, 2000, 3000, 4000, 5000, 6000, 8000, 10000, 12000})
+	chatBest := ramp(b, "chat", cl, []int{250, 500, 1000, 1500, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 10000, 12000})
 	a := cl.step(b, Step{Rate: target, Duration: 10 * time.Second})
 	logf("(a) %d msg/s for 10 s: p50 %.1f ms, p99 %.1f ms, max %.1f ms, received %d/%d, achieved %.0f/s",
 		a.Rate, a.P50ms, a.P99ms, a.MaxMs, a.Received, a.Sent, a.Achieved)
