@@ -148,8 +148,9 @@ func (s *Service) StockChanges(ctx context.Context, userID, skuID string) ([]Sto
 // StockChanged updates the search documents of the products of skuIDs
 // after availability changed outside the catalog (a reservation committed
 // or released), in a transaction of its own (see StockChangedTx, which
-// leaves no gap after the caller's commit) and then at once. Failures are
-// logged, not returned: the database is right, and the index job or
+// leaves no gap after the caller's commit) and then at once, taking the
+// SKUs' sold-out records (StockFlipsCTE). Failures are logged, not
+// returned: the database is right, and the index job, SweepStockFlips or
 // Reindex repairs the index.
 func (s *Service) StockChanged(ctx context.Context, skuIDs ...string) {
 	if len(skuIDs) == 0 {
@@ -158,7 +159,14 @@ func (s *Service) StockChanged(ctx context.Context, skuIDs ...string) {
 	ctx = context.WithoutCancel(ctx)
 	ids, err := productsOfSKUs(ctx, s.db, skuIDs)
 	if err == nil {
-		err = s.db.Tx(ctx, func(tx *sql.Tx) error { return s.searchChanged(ctx, tx, ids...) })
+		// A placement's flips (StockFlipsCTE) go with the job that
+		// replaces them.
+		err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+			if err := s.searchChanged(ctx, tx, ids...); err != nil {
+				return err
+			}
+			return deleteStockFlips(ctx, tx, skuIDs)
+		})
 	}
 	if err != nil {
 		s.logf(ctx, "catalog: record stock change for search", "skus", skuIDs, "err", err)

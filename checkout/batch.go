@@ -304,7 +304,7 @@ func (s *Service) placeBatch(ctx context.Context, batch []*batchReq) (map[string
 		position = `CASE WHEN (SELECT COUNT(*) FROM k) <> (SELECT COUNT(*) FROM lines WHERE ikey IS NOT NULL)
 			THEN reelmart_abort('` + abortSuperseded + `') ELSE position END`
 	}
-	q += `, l AS (` + insertLinesSQL(position) + `) SELECT ` + placedCols + ` FROM lines`
+	q += `, l AS (` + insertLinesSQL(position) + `), ` + catalog.StockFlipsCTE("lines", p.Add(now)) + ` SELECT ` + placedCols + ` FROM lines`
 	res, err := s.db.QueryContext(ctx, q, p...)
 	if err != nil {
 		return nil, fmt.Errorf("checkout: place batch: %w", err)

@@ -258,7 +258,7 @@ func (s *Service) placeOnce(ctx context.Context, buyerID string, items []ItemInp
 	if s.db.Dialect() == db.Postgres {
 		rel, hv := pl.reserve()
 		q := `WITH ` + pl.h + hv + `, ` + catalog.Reservation{Wanted: rel}.CTEs() + `, ` + pl.lines(fee) +
-			`, o AS (` + pl.insertOrders(s, shipJSON) + `)`
+			`, o AS (` + pl.insertOrders(s, shipJSON) + `), ` + catalog.StockFlipsCTE("lines", pl.p.Add(pl.now))
 		if claim != nil {
 			q += `, ` + claim.noteCTE(&pl.p, strings.Join(pl.oids, ","), "lines")
 		}
@@ -312,8 +312,10 @@ func (s *Service) placeOnce(ctx context.Context, buyerID string, items []ItemInp
 		if err != nil {
 			return err
 		}
-		orders, flipped, err = s.scanPlaced(rows, buyerID, ship, pl)
-		return err
+		if orders, flipped, err = s.scanPlaced(rows, buyerID, ship, pl); err != nil {
+			return err
+		}
+		return catalog.RecordStockFlips(ctx, tx, flipped, pl.now)
 	})
 	return orders, flipped, err
 }

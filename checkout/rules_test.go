@@ -1,6 +1,7 @@
 package checkout_test
 
 import (
+	"context"
 	"sync"
 	"testing"
 	"time"
@@ -115,6 +116,94 @@ func TestSearchHearsStockRunOut(t *testing.T) {
 			t.Fatalf("sweep cancelled %d, %v; want both unpaid orders", n, err)
 		}
 		eventually(true, "the expired orders gave their units back, but search says out of stock")
+	})
+}
+
+// crashAfterCommit is the catalog of a process that dies right after each
+// placement commits: the search index update that follows never happens.
+type crashAfterCommit struct{ *catalog.Service }
+
+func (crashAfterCommit) StockChanged(context.Context, ...string) {}
+
+// A placement that sells a SKU out records it in the same statement (or
+// transaction), so that when its process dies before telling the index,
+// the sweep does: on every placement path (a one-line order, coalesced on
+// PostgreSQL; several lines; alone), the product leaves search's in-stock
+// results once the sweep has run and the queue has worked.
+func TestSoldOutSurvivesACrashAfterTheCommit(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e, work := newEnvWithJobs(t, d)
+		merchant, buyer := e.user("merchant"), e.user("buyer")
+		shop := e.shop(merchant, "Shop")
+		inStock := func(product string) bool {
+			page, _, err := e.catalog.Search(ctx, catalog.SearchQuery{InStock: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range page.Items {
+				if p.ID == product {
+					return true
+				}
+			}
+			return false
+		}
+		_, plenty := e.product(merchant, shop, 0, 50, 500) // the other line of a two-line order
+		paths := []struct {
+			name     string
+			alone    bool
+			twoLines bool
+		}{{"one line", false, false}, {"two lines", false, true}, {"one line alone", true, false}}
+		var products []string
+		for i, p := range paths {
+			product, skus := e.product(merchant, shop, 0, 1, 1000) // one unit
+			products = append(products, product)
+			e.svc = checkout.NewService(d, crashAfterCommit{e.catalog}, checkout.Config{Currency: "USD", PlaceAlone: p.alone}, e.clock.now)
+			items := []checkout.ItemInput{{SKUID: skus[0], Qty: 1}}
+			if p.twoLines {
+				items = append(items, checkout.ItemInput{SKUID: plenty[0], Qty: 1})
+			}
+			e.order(buyer, items...)
+			if n := e.count("search_stock_flips"); n != i+1 {
+				t.Fatalf("%s: %d sold-out SKUs recorded in all; want %d", p.name, n, i+1)
+			}
+			if !inStock(product) {
+				t.Fatalf("%s: the index heard of the sell-out although the process died first", p.name)
+			}
+		}
+		// A sweep within the grace period leaves the flips to their placements.
+		if n, err := e.catalog.SweepStockFlips(ctx); err != nil || n != 0 {
+			t.Fatalf("sweep at once took %d flips, %v; want none yet", n, err)
+		}
+		e.clock.add(time.Minute)
+		if n, err := e.catalog.SweepStockFlips(ctx); err != nil || n != int64(len(paths)) {
+			t.Fatalf("sweep took %d flips, %v; want %d", n, err, len(paths))
+		}
+		if n := e.count("search_stock_flips"); n != 0 {
+			t.Fatalf("%d flips left after the sweep", n)
+		}
+		work() // the queue runs the sweep's jobs
+		for start := time.Now(); ; time.Sleep(50 * time.Millisecond) {
+			left := 0
+			for _, p := range products {
+				if inStock(p) {
+					left++
+				}
+			}
+			if left == 0 {
+				break
+			}
+			if time.Since(start) > 10*time.Second {
+				t.Fatalf("%d sold-out products still in stock in search after the sweep's jobs", left)
+			}
+		}
+
+		// Without a crash, the placement's own update takes its flip.
+		e.svc = checkout.NewService(d, e.catalog, checkout.Config{Currency: "USD"}, e.clock.now)
+		_, skus := e.product(merchant, shop, 0, 1, 1000)
+		e.order(buyer, checkout.ItemInput{SKUID: skus[0], Qty: 1})
+		if n := e.count("search_stock_flips"); n != 0 {
+			t.Fatalf("%d flips left after a placement that told the index itself", n)
+		}
 	})
 }
 

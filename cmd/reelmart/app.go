@@ -277,6 +277,9 @@ func (m *Main) background(ctx context.Context, workers jobs.Workers) {
 	// answers out_of_stock, so the sweep only tidies up and a minute is
 	// soon enough.
 	run(func() { sweepEvery(ctx, m.Log, "expired orders", time.Minute, m.Checkout.Sweep) })
+	// A sold-out SKU whose placement's process died before the search index
+	// heard of it: a minute of a product wrongly in stock at worst.
+	run(func() { sweepEvery(ctx, m.Log, "sold-out SKUs for search", time.Minute, m.Catalog.SweepStockFlips) })
 	run(func() { sweepEvery(ctx, m.Log, "engagement", time.Hour, m.Engagement.Sweep) })
 	run(func() { sweepEvery(ctx, m.Log, "feed sessions", time.Hour, m.Feed.Sweep) })
 	if workers.Long+workers.Short > 0 {
