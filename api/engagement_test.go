@@ -168,8 +168,9 @@ func TestBadEventsOverHTTP(t *testing.T) {
 			t.Errorf("%v: %d %s", tc.body, r.StatusCode, r.body)
 		}
 	}
-	if r := h.events("nope", maker.Token, "", event("x", "view", 0, 0)); r.StatusCode != 404 || r.problem(t).Code != "video_not_found" {
-		t.Fatalf("missing video: %d %s", r.StatusCode, r.body)
+	if r := h.events("nope", maker.Token, "", event("x", "view", 0, 0)); r.StatusCode != 422 || r.problem(t).Code != "validation_failed" ||
+		!strings.Contains(string(r.body), `"field":"id"`) {
+		t.Fatalf("missing video: %d %s; want 422 validation_failed naming id", r.StatusCode, r.body)
 	}
 	if n := h.count("video_events"); n != 0 {
 		t.Fatalf("refused batches stored %d events", n)

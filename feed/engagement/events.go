@@ -38,13 +38,17 @@ type watchable struct {
 // durably stored. Events whose id the viewer sent in the last
 // Config.DedupeWindow are dropped as duplicates.
 //
-// It returns ErrVideoNotFound for a video that is missing, not ready or
-// hidden from the viewer; a validation error naming each bad field
+// It returns a validation error naming id for a video that is missing,
+// not ready or hidden from the viewer (an event about a video no one can
+// watch is a forged one); a validation error naming each bad field
 // (events[3].position_ms) for a malformed batch, storing nothing; and a
 // KindRateLimited error (too_many_events) when the viewer or the address is
 // over its rate.
 func (s *Service) Record(ctx context.Context, viewerID, videoID, clientIP string, events []Event) (Receipt, error) {
 	v, err := s.watchable(ctx, viewerID, videoID)
+	if errors.Is(err, ErrVideoNotFound) {
+		return Receipt{}, reelmart.Invalid([]reelmart.FieldError{{Field: "id", Message: "is not a ready video this viewer can watch"}})
+	}
 	if err != nil {
 		return Receipt{}, err
 	}

@@ -105,7 +105,7 @@ func TestForgedEventsAreRefusedAndStoreNothing(t *testing.T) {
 		}
 		processing := e.video(creator, "processing", 0)
 		for _, id := range []string{"missing", processing} {
-			if _, err := e.svc.Record(ctx, viewer, id, "192.0.2.1", []engagement.Event{ev("ok", "view", 0, 0)}); code(err) != "video_not_found" {
+			if _, err := e.svc.Record(ctx, viewer, id, "192.0.2.1", []engagement.Event{ev("ok", "view", 0, 0)}); code(err) != "validation_failed" {
 				t.Errorf("video %s: %v", id, err)
 			}
 		}

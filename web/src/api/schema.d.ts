@@ -1121,7 +1121,9 @@ export interface paths {
          *     feed's index within about 10 s.
          *
          *     A batch with any invalid event stores nothing: 422
-         *     `validation_failed` names each field (`events[3].position_ms`). More
+         *     `validation_failed` names each field (`events[3].position_ms`), and
+         *     `id` for a video that is missing, not ready, or hidden from the
+         *     viewer by a block: events about it are forged. More
          *     than 600 events a minute from one viewer, or 6,000 from one client
          *     address, is 429 `too_many_events` with `Retry-After`.
          */
@@ -4888,7 +4890,6 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
-            404: components["responses"]["NotFound"];
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMedia"];
             422: components["responses"]["Invalid"];
