@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -129,6 +130,56 @@ func repeatWithin(creators []string, window int) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// Nodes share the key that signs cursors (it is kept in the database), so
+// a session continues on whichever node a request reaches: followed node
+// to node, its pages repeat nothing and end where one node's would.
+func TestCursorsWorkOnEveryNode(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ix := engines()[0].open(t)
+		a := newEnv(t, d, ix)
+		smallWorld(a, 6, 5)
+		// A second node: its own service (and key cache) on the same
+		// database and index, started before the first cursor exists.
+		b, err := feed.NewService(feed.Deps{DB: d, Index: ix, Jobs: a.jobs, Videos: a.media, Signals: a.sig,
+			Follows: a.accounts, Blocks: a.blocks, Users: a.accounts, Log: slog.New(slog.DiscardHandler), Now: a.clock.now}, feed.Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		nodes := []*feed.Service{a.feed, b}
+		viewer := a.user("viewer")
+		var seen []string
+		cursor := ""
+		for i := 0; len(seen) < 30; i++ { // six pages of five, three on each node
+			p, err := nodes[i%2].Feed(ctx, feed.Request{ViewerID: viewer, Cursor: cursor, Limit: 5})
+			if err != nil {
+				t.Fatalf("page %d on node %d: %v", i, i%2, err)
+			}
+			if len(p.Items) == 0 || p.NextCursor == "" || i == 10 {
+				t.Fatalf("page %d on node %d: %d items, next %q, after %d items", i, i%2, len(p.Items), p.NextCursor, len(seen))
+			}
+			seen = append(seen, ids(p.Items)...)
+			cursor = p.NextCursor
+		}
+		if dup := duplicates(seen); len(dup) > 0 || len(seen) != 30 {
+			t.Fatalf("node to node, the session gave %d items with repeats %v; want all 30 once", len(seen), dup)
+		}
+		// The following feed's cursors too.
+		creator := a.user("followed")
+		a.follow(viewer, creator)
+		for h := range 3 {
+			a.index(a.video(creator, time.Duration(h+1)*time.Hour, "pets"))
+		}
+		first, err := a.feed.Following(ctx, viewer, "", 2)
+		if err != nil || first.NextCursor == "" {
+			t.Fatalf("following on node 0: %v, next %q", err, first.NextCursor)
+		}
+		rest, err := b.Following(ctx, viewer, first.NextCursor, 2)
+		if err != nil || len(rest.Items) != 1 {
+			t.Fatalf("following on node 1 with node 0's cursor: %v, %d items; want the third", err, len(rest.Items))
+		}
+	})
 }
 
 // Any cursor the service did not issue to this viewer, for this feed,
