@@ -38,8 +38,11 @@ func (m *Main) feedKinds() []jobs.Kind {
 			Handler:     func(ctx context.Context, j jobs.Job) error { return m.Feed.IndexJob(ctx, j) },
 		},
 		{
+			// On the short queue, though it runs for minutes: it must not
+			// wait behind transcodes, nor for a long slot that a server
+			// with REELMART_WORKERS=0 never runs. It takes one short slot.
 			Name:        feed.RebuildKind,
-			Queue:       jobs.QueueLong,
+			Queue:       jobs.QueueShort,
 			MaxAttempts: 1,
 			Timeout:     2 * time.Hour,
 			Handler: func(ctx context.Context, _ jobs.Job) error {

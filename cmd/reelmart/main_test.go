@@ -32,11 +32,17 @@ func TestMain(m *testing.M) {
 
 func runMain(t *testing.T, env []string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
+	// A command that hangs fails its test by name instead of the whole run.
+	rctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(rctx, os.Args[0], args...)
 	cmd.Env = append([]string{"REELMART_TEST_RUN_MAIN=1", "PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
+	if rctx.Err() != nil {
+		t.Fatalf("reelmart %s did not finish within 5 minutes:\n%s%s", strings.Join(args, " "), out.String(), errb.String())
+	}
 	code = 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()

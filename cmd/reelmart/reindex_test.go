@@ -23,3 +23,16 @@ func TestReindexWhileServing(t *testing.T) {
 		t.Fatalf("a worker beside serve on the embedded engine: exit %d\n%s", code, errOut)
 	}
 }
+
+// The rebuild is a short-queue job: a server that runs no long jobs (no
+// transcodes, REELMART_WORKERS=0), or whose long slot is busy with one,
+// still rebuilds at once.
+func TestReindexBesideAServerWithoutLongWorkers(t *testing.T) {
+	dir := t.TempDir()
+	_, stop := serveUntilReady(t, map[string]string{"REELMART_DATA_DIR": dir, "REELMART_WORKERS": "0"})
+	defer stop()
+	out, errOut, code := runMain(t, []string{"REELMART_DATA_DIR=" + dir}, "reindex")
+	if code != 0 || !strings.Contains(out, "reindexed videos and products") {
+		t.Fatalf("reindex beside a server without long workers: exit %d\n%s%s", code, out, errOut)
+	}
+}
