@@ -1,6 +1,7 @@
 package feed_test
 
 import (
+	"database/sql"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -178,6 +179,50 @@ func TestCursorsWorkOnEveryNode(t *testing.T) {
 		rest, err := b.Following(ctx, viewer, first.NextCursor, 2)
 		if err != nil || len(rest.Items) != 1 {
 			t.Fatalf("following on node 1 with node 0's cursor: %v, %d items; want the third", err, len(rest.Items))
+		}
+	})
+}
+
+// A signed-out viewer's served history becomes the account's when they sign
+// in (the account's next session starts with what they have not seen),
+// and deleting the account forgets its history and sessions.
+func TestServedHistoryMergesAndIsForgotten(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d, engines()[0].open(t))
+		smallWorld(e, 4, 5)
+		count := func(query string, args ...any) int {
+			t.Helper()
+			var n int
+			if err := d.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		const visitor = "viewer-cookie-7f3a" // a signed-out viewer's id
+		seen := ids(e.page(visitor, "", 8).Items)
+		user := e.user("signed")
+		if err := d.Tx(ctx, func(tx *sql.Tx) error { return e.feed.MergeViewer(ctx, tx, visitor, user) }); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(`SELECT COUNT(*) FROM feed_served WHERE viewer_key = $1`, user); n != len(seen) {
+			t.Fatalf("the account has %d served videos after the merge; want the visitor's %d", n, len(seen))
+		}
+		if n := count(`SELECT COUNT(*) FROM feed_served WHERE viewer_key = $1`, visitor) +
+			count(`SELECT COUNT(*) FROM feed_sessions WHERE viewer_key = $1`, visitor); n != 0 {
+			t.Fatalf("%d rows of the visitor left after the merge", n)
+		}
+		first := ids(e.page(user, "", 12).Items)
+		for _, id := range first {
+			if slices.Contains(seen, id) {
+				t.Fatalf("the account's first page %v offers %s, which the visitor was served", first, id)
+			}
+		}
+		if err := d.Tx(ctx, func(tx *sql.Tx) error { return e.feed.ForgetViewer(ctx, tx, user) }); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(`SELECT COUNT(*) FROM feed_served WHERE viewer_key = $1`, user) +
+			count(`SELECT COUNT(*) FROM feed_sessions WHERE viewer_key = $1`, user); n != 0 {
+			t.Fatalf("%d rows of the deleted account left", n)
 		}
 	})
 }
