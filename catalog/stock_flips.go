@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,6 +24,14 @@ import (
 // placement's own StockChanged is expected within milliseconds.
 const stockFlipGrace = 10 * time.Second
 
+// flipConflict keeps an existing flip of the SKU, locking it: a sweep or a
+// StockChanged about to delete it (for an earlier sale) then waits for this
+// placement to commit, so the job it enqueues reads this sale too, and if
+// the delete came first, this placement's row is inserted anew. (DO
+// NOTHING would take no lock, and the flip could go with the earlier job,
+// which may read the SKU before this sale commits.)
+const flipConflict = `ON CONFLICT (sku_id) DO UPDATE SET flipped_at = search_stock_flips.flipped_at`
+
 // StockFlipsCTE is a CTE for a placement statement that records the SKUs
 // of rel (a relation with sku_id and available, the availability after
 // the placement) left with nothing available, at now (a placeholder).
@@ -31,7 +40,7 @@ const stockFlipGrace = 10 * time.Second
 func StockFlipsCTE(rel, now string) string {
 	return `stock_flips AS (INSERT INTO search_stock_flips (sku_id, flipped_at)
 		SELECT DISTINCT sku_id, CAST(` + now + ` AS TIMESTAMPTZ) FROM ` + rel + ` WHERE available <= 0
-		ON CONFLICT (sku_id) DO NOTHING)`
+		` + flipConflict + `)`
 }
 
 // RecordStockFlips records skuIDs as sold out at now, inside the caller's
@@ -40,6 +49,7 @@ func RecordStockFlips(ctx context.Context, tx *sql.Tx, skuIDs []string, now time
 	if len(skuIDs) == 0 {
 		return nil
 	}
+	skuIDs = slices.Compact(slices.Sorted(slices.Values(skuIDs))) // DO UPDATE may touch a row once
 	var p db.Params
 	rows := make([]string, len(skuIDs))
 	at := p.Add(now)
@@ -47,7 +57,7 @@ func RecordStockFlips(ctx context.Context, tx *sql.Tx, skuIDs []string, now time
 		rows[i] = "(" + p.Add(id) + ", " + at + ")"
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO search_stock_flips (sku_id, flipped_at) VALUES `+strings.Join(rows, ", ")+
-		` ON CONFLICT (sku_id) DO NOTHING`, p...)
+		` `+flipConflict, p...)
 	if err != nil {
 		return fmt.Errorf("catalog: record stock flips: %w", err)
 	}
@@ -55,41 +65,39 @@ func RecordStockFlips(ctx context.Context, tx *sql.Tx, skuIDs []string, now time
 }
 
 // SweepStockFlips enqueues the search index jobs of the sold-out SKUs
-// whose placement's process died before it could (see StockFlipsCTE), and
-// returns how many SKUs it took.
+// whose placement's process died before it could (see StockFlipsCTE), then
+// writes their documents at once as StockChanged does, and returns how
+// many SKUs it took.
 func (s *Service) SweepStockFlips(ctx context.Context) (int64, error) {
 	var total int64
 	for {
-		var n int
+		var skus, products []string
 		err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-			skus, err := queryIDs(ctx, tx, `SELECT sku_id FROM search_stock_flips WHERE flipped_at < $1 ORDER BY sku_id LIMIT $2`,
+			var err error
+			skus, err = queryIDs(ctx, tx, `SELECT sku_id FROM search_stock_flips WHERE flipped_at < $1 ORDER BY sku_id LIMIT $2`,
 				s.now().Add(-stockFlipGrace), indexJobSize)
-			if err != nil {
+			if err != nil || len(skus) == 0 {
 				return err
 			}
-			n = len(skus)
-			if n == 0 {
-				return nil
+			if products, err = productsOfSKUs(ctx, tx, skus); err != nil {
+				return err
 			}
-			return s.takeStockFlips(ctx, tx, skus)
+			if err := s.searchChanged(ctx, tx, products...); err != nil {
+				return err
+			}
+			return deleteStockFlips(ctx, tx, skus)
 		})
 		if err != nil {
 			return total, fmt.Errorf("catalog: sweep stock flips: %w", err)
 		}
-		total += int64(n)
-		if n < indexJobSize {
+		if len(products) > 0 {
+			s.indexProducts(ctx, products...)
+		}
+		total += int64(len(skus))
+		if len(skus) < indexJobSize {
 			return total, nil
 		}
 	}
-}
-
-// takeStockFlips records the search change of skuIDs in tx and removes
-// their flips.
-func (s *Service) takeStockFlips(ctx context.Context, tx *sql.Tx, skuIDs []string) error {
-	if err := s.StockChangedTx(ctx, tx, skuIDs...); err != nil {
-		return err
-	}
-	return deleteStockFlips(ctx, tx, skuIDs)
 }
 
 func deleteStockFlips(ctx context.Context, tx *sql.Tx, skuIDs []string) error {

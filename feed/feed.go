@@ -14,6 +14,7 @@ import (
 	"database/sql"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/reelmart/reelmart"
@@ -170,6 +171,9 @@ type Service struct {
 	breaker  breaker
 	ensured  ensureOnce
 	trending trendingCache
+	// rebuilding serialises this process's rebuilds: two at once would
+	// each open a new generation, and the later would fail the earlier.
+	rebuilding sync.Mutex
 }
 
 // NewService returns a Service. It returns an error if a required

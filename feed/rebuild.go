@@ -38,8 +38,12 @@ type RebuildStatus struct {
 // the swap, and writes made meanwhile reach both (the engine's Rebuild
 // sees to that; versions make the order of the two writers irrelevant).
 // Progress is recorded in feed_rebuilds, and given to progress (when not
-// nil), as it goes. It returns how many videos were indexed.
+// nil), as it goes. It returns how many videos were indexed. A second
+// Rebuild in the same process waits for the first to end, then rebuilds
+// again.
 func (s *Service) Rebuild(ctx context.Context, progress func(done, total int64)) (n int64, err error) {
+	s.rebuilding.Lock()
+	defer s.rebuilding.Unlock()
 	started := s.now()
 	var total int64
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM videos WHERE status = 'ready'`).Scan(&total); err != nil {

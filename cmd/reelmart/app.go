@@ -110,7 +110,7 @@ func open(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
 		Handler:     func(ctx context.Context, j jobs.Job) error { return m.Catalog.IndexJob(ctx, j) },
 	}, jobs.Kind{
 		Name:        catalog.ReindexKind,
-		Queue:       jobs.QueueLong,
+		Queue:       jobs.QueueShort, // as feed.rebuild (cmd/reelmart/feed.go): never behind transcodes
 		MaxAttempts: 3,
 		Timeout:     time.Hour,
 		Handler:     func(ctx context.Context, j jobs.Job) error { return m.Catalog.ReindexJob(ctx, j) },

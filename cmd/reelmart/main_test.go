@@ -36,6 +36,7 @@ func runMain(t *testing.T, env []string, args ...string) (stdout, stderr string,
 	rctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(rctx, os.Args[0], args...)
+	cmd.WaitDelay = 10 * time.Second // and a child that keeps its pipes open does not hold Wait
 	cmd.Env = append([]string{"REELMART_TEST_RUN_MAIN=1", "PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

@@ -4,6 +4,13 @@
 // product clicks as they happen. Each event has its id from the start, so a
 // batch that failed is sent again as it was and the server drops repeats.
 
+import { ApiError } from "./problem";
+
+/** refused says whether the server turned a batch down for good. */
+function refused(e: unknown): boolean {
+  return e instanceof ApiError && e.status >= 400 && e.status < 500 && e.status !== 429;
+}
+
 export type EventType = "view" | "progress" | "complete" | "share" | "product_click";
 
 export interface WatchEvent {
@@ -58,7 +65,8 @@ export class EventBatcher {
 
   /**
    * flush sends what waits for videoId, in batches of MAX_BATCH. A batch that
-   * fails goes back to the front of the queue with the same event ids.
+   * fails goes back to the front of the queue with the same event ids,
+   * unless the server refused it for good.
    * keepalive lets the request outlive the page (pagehide).
    */
   async flush(videoId: string, keepalive = false): Promise<void> {
@@ -74,7 +82,10 @@ export class EventBatcher {
         try {
           await this.send(videoId, batch, { keepalive });
         } catch (e) {
-          const rest = q.slice(i);
+          // A batch the server refused (a video gone or hidden: 422; any
+          // other 4xx but 429) would be refused again: it is dropped, and
+          // the rest wait for the next flush.
+          const rest = q.slice(refused(e) ? i + MAX_BATCH : i);
           this.queues.set(videoId, [...rest, ...(this.queues.get(videoId) ?? [])]);
           this.oldest.set(videoId, this.now());
           throw e;

@@ -2,6 +2,7 @@ import { describe, expect, test } from "vitest";
 import { EventBatcher, FLUSH_MS, MAX_BATCH, Meter, type WatchEvent } from "./events";
 import { FeedPager, nearest, role } from "./feed";
 import { backoff, InboxCursor, mergeMessages, socketURL } from "./inbox";
+import { ApiError } from "./problem";
 
 describe("feed paging", () => {
   test("asks for the next page near the end, once at a time, until the server has none", () => {
@@ -70,6 +71,28 @@ describe("event batching", () => {
     await b.flushAll(true);
     expect(sent[0]!.map((e) => e.event_id)).toEqual(["id1", "id2", "id3"]);
     expect(keep).toEqual([true]);
+  });
+
+  test("a batch the server refuses for good is dropped, not sent forever", async () => {
+    let status = 422;
+    const sent: WatchEvent[][] = [];
+    let n = 0;
+    const b = new EventBatcher(async (_v, evs) => {
+      if (status !== 202) {
+        throw new ApiError({ type: "about:blank", title: "x", status, code: status === 429 ? "too_many_events" : "validation_failed" });
+      }
+      sent.push(evs);
+    }, () => 0, () => "id" + ++n);
+    b.record("v1", { type: "view" });
+    await expect(b.flush("v1")).rejects.toThrow();
+    expect(b.pending("v1")).toBe(0);
+    b.record("v1", { type: "share" });
+    status = 429; // too many: kept for later
+    await expect(b.flush("v1")).rejects.toThrow();
+    expect(b.pending("v1")).toBe(1);
+    status = 202;
+    await b.flush("v1");
+    expect(sent.map((evs) => evs.map((e) => e.event_id))).toEqual([["id2"]]);
   });
 
   test("the meter counts time played, not seeks, and completes on a loop", () => {

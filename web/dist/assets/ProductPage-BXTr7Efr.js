@@ -1,1 +1,0 @@
-import{l as s,d as u,D as a,b as t,G as n,P}from"./index-un2lnqX1.js";import"./hls-gLNizVW4.js";function g({params:o}){const{query:e}=s(),[r,c]=u("Product"),d=a(i=>c(i),[]);return t(P,{title:r,back:!0,children:t(n,{productId:o.id,sourceVideoId:e.get("video"),onStep:d})})}export{g as ProductPage};
