@@ -172,6 +172,21 @@ func (e *env) configure(set func(*checkout.Config)) {
 	e.svc = checkout.NewService(e.db, e.catalog, cfg, e.clock.now)
 }
 
+// inStockInSearch reports whether product search lists product as in stock.
+func (e *env) inStockInSearch(product string) bool {
+	e.t.Helper()
+	page, _, err := e.catalog.Search(ctx, catalog.SearchQuery{InStock: true})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, p := range page.Items {
+		if p.ID == product {
+			return true
+		}
+	}
+	return false
+}
+
 // count returns the number of rows of table.
 func (e *env) count(table string) int {
 	e.t.Helper()

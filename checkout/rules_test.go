@@ -70,18 +70,7 @@ func TestSearchHearsStockRunOut(t *testing.T) {
 		e, work := newEnvWithJobs(t, d)
 		merchant, buyer := e.user("merchant"), e.user("buyer")
 		product, skus := e.product(merchant, e.shop(merchant, "Shop"), 0, 2, 1000)
-		inStock := func() bool {
-			page, _, err := e.catalog.Search(ctx, catalog.SearchQuery{InStock: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, p := range page.Items {
-				if p.ID == product {
-					return true
-				}
-			}
-			return false
-		}
+		inStock := func() bool { return e.inStockInSearch(product) }
 		eventually := func(want bool, what string) {
 			t.Helper()
 			for start := time.Now(); inStock() != want; time.Sleep(50 * time.Millisecond) {
@@ -135,18 +124,7 @@ func TestSoldOutSurvivesACrashAfterTheCommit(t *testing.T) {
 		e, work := newEnvWithJobs(t, d)
 		merchant, buyer := e.user("merchant"), e.user("buyer")
 		shop := e.shop(merchant, "Shop")
-		inStock := func(product string) bool {
-			page, _, err := e.catalog.Search(ctx, catalog.SearchQuery{InStock: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, p := range page.Items {
-				if p.ID == product {
-					return true
-				}
-			}
-			return false
-		}
+		inStock := e.inStockInSearch
 		_, plenty := e.product(merchant, shop, 0, 50, 500) // the other line of a two-line order
 		paths := []struct {
 			name     string
