@@ -141,11 +141,10 @@ func New(deps Deps) *Server {
 	e.ContextWithFallback = true
 	// The client IP (rate limits, signed-out viewers, sessions, logs) is
 	// the TCP peer, or, from a trusted proxy, the last address in
-	// X-Forwarded-For that is not itself a trusted proxy.
-	// X-Forwarded-For alone: a proxy appends the peer it saw, so the
-	// entries a client wrote itself stay to the left of it. X-Real-IP, which
-	// gin also reads by default, is passed through unchanged by a proxy
-	// that only sets X-Forwarded-For, so a client could write it.
+	// X-Forwarded-For that is not itself a trusted proxy: a proxy appends
+	// the peer it saw, so the entries a client wrote itself stay to the
+	// left of it. X-Real-IP, which gin also reads by default, is not read:
+	// a proxy that sets only X-Forwarded-For passes a client's own through.
 	e.RemoteIPHeaders = []string{"X-Forwarded-For"}
 	if err := e.SetTrustedProxies(deps.TrustedProxies); err != nil {
 		s.log.Error("trusted proxies ignored: not IPs or CIDR ranges", "proxies", deps.TrustedProxies, "err", err)

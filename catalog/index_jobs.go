@@ -68,14 +68,21 @@ const indexJobSize = 500
 // stale even if the process dies right after the commit. Call it instead
 // of StockChanged where a transaction is at hand.
 func (s *Service) StockChangedTx(ctx context.Context, tx *sql.Tx, skuIDs ...string) error {
+	_, err := s.skusChanged(ctx, tx, skuIDs)
+	return err
+}
+
+// skusChanged records in tx the search change of the products of skuIDs,
+// and returns those products.
+func (s *Service) skusChanged(ctx context.Context, tx *sql.Tx, skuIDs []string) ([]string, error) {
 	if len(skuIDs) == 0 {
-		return nil
+		return nil, nil
 	}
 	ids, err := productsOfSKUs(ctx, tx, skuIDs)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return s.searchChanged(ctx, tx, ids...)
+	return ids, s.searchChanged(ctx, tx, ids...)
 }
 
 // productsOfSKUs returns the ids of the products of skuIDs, sorted.

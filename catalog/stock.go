@@ -157,17 +157,11 @@ func (s *Service) StockChanged(ctx context.Context, skuIDs ...string) {
 		return
 	}
 	ctx = context.WithoutCancel(ctx)
-	ids, err := productsOfSKUs(ctx, s.db, skuIDs)
-	if err == nil {
-		// A placement's flips (StockFlipsCTE) go with the job that
-		// replaces them.
-		err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-			if err := s.searchChanged(ctx, tx, ids...); err != nil {
-				return err
-			}
-			return deleteStockFlips(ctx, tx, skuIDs)
-		})
-	}
+	var ids []string
+	err := s.db.Tx(ctx, func(tx *sql.Tx) (err error) {
+		ids, err = s.takeStockFlips(ctx, tx, skuIDs)
+		return err
+	})
 	if err != nil {
 		s.logf(ctx, "catalog: record stock change for search", "skus", skuIDs, "err", err)
 		return

@@ -76,16 +76,11 @@ func (s *Service) SweepStockFlips(ctx context.Context) (int64, error) {
 			var err error
 			skus, err = queryIDs(ctx, tx, `SELECT sku_id FROM search_stock_flips WHERE flipped_at < $1 ORDER BY sku_id LIMIT $2`,
 				s.now().Add(-stockFlipGrace), indexJobSize)
-			if err != nil || len(skus) == 0 {
+			if err != nil {
 				return err
 			}
-			if products, err = productsOfSKUs(ctx, tx, skus); err != nil {
-				return err
-			}
-			if err := s.searchChanged(ctx, tx, products...); err != nil {
-				return err
-			}
-			return deleteStockFlips(ctx, tx, skus)
+			products, err = s.takeStockFlips(ctx, tx, skus)
+			return err
 		})
 		if err != nil {
 			return total, fmt.Errorf("catalog: sweep stock flips: %w", err)
@@ -100,10 +95,17 @@ func (s *Service) SweepStockFlips(ctx context.Context) (int64, error) {
 	}
 }
 
-func deleteStockFlips(ctx context.Context, tx *sql.Tx, skuIDs []string) error {
+// takeStockFlips records in tx the search change of skuIDs (the job that
+// replaces their sold-out records) and deletes those records; it returns
+// the products of skuIDs.
+func (s *Service) takeStockFlips(ctx context.Context, tx *sql.Tx, skuIDs []string) ([]string, error) {
+	ids, err := s.skusChanged(ctx, tx, skuIDs)
+	if err != nil || len(skuIDs) == 0 {
+		return ids, err
+	}
 	in, args := inList(skuIDs, 1)
 	if _, err := tx.ExecContext(ctx, `DELETE FROM search_stock_flips WHERE sku_id IN (`+in+`)`, args...); err != nil {
-		return fmt.Errorf("catalog: remove stock flips: %w", err)
+		return nil, fmt.Errorf("catalog: remove stock flips: %w", err)
 	}
-	return nil
+	return ids, nil
 }

@@ -62,15 +62,14 @@ func (s *Service) items(ctx context.Context, viewerID string, entries []batchIte
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) { videos, err = s.videos.Videos(gctx, ids); return err })
 	g.Go(func() (err error) { stats, err = s.signals.Stats(gctx, ids); return err })
-	switch {
-	case viewerID == "":
-	case known != nil && known.id == viewerID:
-		followees, hidden = known.followees, known.hidden
+	if viewerID != "" {
 		g.Go(func() (err error) { liked, err = s.signals.Liked(gctx, viewerID, ids); return err })
-	default:
-		g.Go(func() (err error) { liked, err = s.signals.Liked(gctx, viewerID, ids); return err })
-		g.Go(func() (err error) { followees, err = s.follows.Followees(gctx, viewerID, maxFollowees); return err })
-		g.Go(func() (err error) { hidden, err = s.hidden(gctx, viewerID); return err })
+		if known != nil && known.id == viewerID {
+			followees, hidden = known.followees, known.hidden
+		} else {
+			g.Go(func() (err error) { followees, err = s.follows.Followees(gctx, viewerID, maxFollowees); return err })
+			g.Go(func() (err error) { hidden, err = s.hidden(gctx, viewerID); return err })
+		}
 	}
 	if err := g.Wait(); err != nil {
 		return nil, fmt.Errorf("feed: load items: %w", err)

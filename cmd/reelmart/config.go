@@ -30,8 +30,8 @@ type Config struct {
 	Workers      int
 	ShortWorkers int
 	// TrustedProxies are the addresses and CIDR ranges of the proxies (load
-	// balancers) in front of the API whose X-Forwarded-For and X-Real-IP
-	// are believed; none by default, and the client is the TCP peer.
+	// balancers) in front of the API whose X-Forwarded-For is believed;
+	// none by default, and the client is the TCP peer.
 	TrustedProxies []string
 	// Demo is "on" when serve seeds the demo world into an empty database
 	// (make run sets it), "quick" for the same with one-second clips, or "off".

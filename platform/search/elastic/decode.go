@@ -73,18 +73,16 @@ func decodeHit(c *schema.Schema, h gjson.Result) (search.Hit, error) {
 	var err error
 	hit.Fields = make(map[string]any, len(c.Fields()))
 	source.ForEach(func(k, v gjson.Result) bool {
-		if _, known := c.Field(k.Str); !known {
+		f, known := c.Field(k.Str)
+		if !known || v.Type == gjson.Null {
 			return true // stored fields the schema does not declare (@terms, @deleted) are not built
 		}
 		var dv any
-		var ok bool
-		if dv, ok, err = c.HitField(k.Str, jsonValue(v)); err != nil {
+		if dv, err = schema.StoredValue(f, jsonValue(v)); err != nil {
 			err = fmt.Errorf("document %q: %w", hit.ID, err)
 			return false
 		}
-		if ok {
-			hit.Fields[k.Str] = dv
-		}
+		hit.Fields[k.Str] = dv
 		return true
 	})
 	return hit, err
@@ -115,13 +113,22 @@ func jsonValue(v gjson.Result) any {
 	return v.Value()
 }
 
+// parseAnswer checks that raw is JSON and parses it.
+func parseAnswer(raw []byte) (gjson.Result, error) {
+	if !gjson.ValidBytes(raw) {
+		return gjson.Result{}, errBadAnswer
+	}
+	return gjson.ParseBytes(raw), nil
+}
+
 // decodeMulti reads an _msearch answer with n responses, each a search's
 // answer or its own error.
 func decodeMulti(raw []byte, n int) ([]gjson.Result, error) {
-	if !gjson.ValidBytes(raw) {
-		return nil, errBadAnswer
+	answer, err := parseAnswer(raw)
+	if err != nil {
+		return nil, err
 	}
-	resps := gjson.GetBytes(raw, "responses")
+	resps := answer.Get("responses")
 	if !resps.IsArray() {
 		return nil, errBadAnswer
 	}

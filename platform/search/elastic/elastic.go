@@ -103,11 +103,8 @@ func Open(ctx context.Context, rawURL string) (*Index, error) {
 func newTransport(host string) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 64
-	if host == "localhost" {
-		t.DisableCompression = true
-	} else if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		t.DisableCompression = true
-	}
+	ip := net.ParseIP(host)
+	t.DisableCompression = host == "localhost" || ip != nil && ip.IsLoopback()
 	return t
 }
 

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/elastic/go-elasticsearch/v8/esapi"
-	"github.com/tidwall/gjson"
 
 	"github.com/reelmart/reelmart/platform/search"
 	"github.com/reelmart/reelmart/platform/search/internal/schema"
@@ -50,10 +49,11 @@ func (x *Index) Search(ctx context.Context, name string, q search.Query) (search
 	if err != nil {
 		return search.Result{}, x.wrap("search", name, x.notFound(name, err))
 	}
-	if !gjson.ValidBytes(raw) {
-		return search.Result{}, x.wrap("search", name, fmt.Errorf("decode: %w", errBadAnswer))
+	answer, err := parseAnswer(raw)
+	if err != nil {
+		return search.Result{}, x.wrap("search", name, fmt.Errorf("decode: %w", err))
 	}
-	out, err := decodeSearch(t.live.schema, gjson.ParseBytes(raw))
+	out, err := decodeSearch(t.live.schema, answer)
 	return out, x.wrap("search", name, err)
 }
 

@@ -118,31 +118,24 @@ func Number(v any) (float64, bool) {
 // its field, which means the index was written by something else.
 func (s *Schema) Hit(source map[string]any) (map[string]any, error) {
 	out := make(map[string]any, len(source))
-	for k, v := range source {
-		dv, ok, err := s.HitField(k, v)
+	for _, f := range s.fields {
+		v, ok := source[f.Name]
+		if !ok || v == nil {
+			continue
+		}
+		dv, err := StoredValue(f, v)
 		if err != nil {
 			return nil, err
 		}
-		if ok {
-			out[k] = dv
-		}
+		out[f.Name] = dv
 	}
 	return out, nil
 }
 
-// HitField decodes one stored field as Hit does, for a reader that walks a
-// hit's JSON itself rather than through a map. It reports ok false for a
-// key the schema does not declare and for a null.
-func (s *Schema) HitField(name string, v any) (any, bool, error) {
-	f, known := s.byName[name]
-	if !known || v == nil {
-		return nil, false, nil
-	}
-	dv, err := decode(f, v)
-	return dv, err == nil, err
-}
-
-func decode(f search.Field, v any) (any, error) {
+// StoredValue decodes one stored field of f, read back as JSON (not null),
+// as Hit does: for a reader that walks a hit's JSON itself rather than
+// through a map.
+func StoredValue(f search.Field, v any) (any, error) {
 	// Built only on failure: this runs for every field of every hit.
 	bad := func() error { return fmt.Errorf("stored field %q: unexpected %T for %s", f.Name, v, typeNames[f.Type]) }
 	switch f.Type {
